@@ -1,0 +1,133 @@
+"""Every environment variable the app reads, in one place.
+
+Defaults make the app run with no configuration: an embedded PostgreSQL, the built-in offline Data360 MCP
+server and the built-in offline model. The README lists every field (a test keeps it in sync).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_DATA = Path(__file__).resolve().parent / "offline_mcp" / "data" / "wdi-core"
+
+
+def _split_csv(value: object) -> object:
+    """Accept `a,b,c` in the environment for list settings."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Application settings, read from the environment (and an optional `.env` file)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    # --- Storage -------------------------------------------------------------------------------------------
+    database_url: str | None = Field(
+        None, description="PostgreSQL URL (`postgresql://user:pass@host:5432/db`). Unset: embedded PostgreSQL."
+    )
+    data_dir: Path = Field(
+        PROJECT_ROOT / ".data", description="Folder for local state: the embedded PostgreSQL cluster lives here."
+    )
+    db_pool_size: int = Field(5, ge=1, description="Connections kept open per process.")
+    db_max_overflow: int = Field(5, ge=0, description="Extra connections a process may open under load.")
+    redis_url: str | None = Field(
+        None, description="Redis URL. Set: shared state for several replicas, caching, rate limits, resumable streams."
+    )
+
+    # --- Web server ----------------------------------------------------------------------------------------
+    port: int = Field(3000, description="Port the app (page and websocket) is served on.")
+    public_url: str | None = Field(
+        None, description="Public address of the app (`https://chat.example.org`); used for OIDC redirects and CORS."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log verbosity.")
+
+    # --- Data360 over MCP ----------------------------------------------------------------------------------
+    data360_mcp_url: str | None = Field(
+        None,
+        description="Data360 MCP server (streamable HTTP, `.../mcp`). Unset: the built-in offline server is started.",
+    )
+    data360_offline_data: Path = Field(
+        BUNDLED_DATA, description="Data bundle the offline MCP server serves (`indicators.json`, observations)."
+    )
+    extra_mcp_servers: str = Field(
+        "",
+        description='More MCP servers as JSON: `[{"name": "x", "url": "http://host/mcp", "transport": "http|sse"}]`.',
+    )
+    mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra Host headers the offline MCP server accepts (comma-separated), e.g. behind a proxy.",
+    )
+    tool_timeout: float = Field(45.0, gt=0, description="Seconds one MCP tool call may take.")
+    tool_result_max_chars: int = Field(200_000, gt=0, description="Largest tool result kept, in characters.")
+
+    # --- The model -----------------------------------------------------------------------------------------
+    llm_model: str = Field(
+        "offline", description="LiteLLM model string (`openai/gpt-4o`, `azure/...`, `ollama/...`) or `offline`."
+    )
+    llm_api_base: str | None = Field(None, description="Base URL of the model API (OpenAI-compatible servers, Azure).")
+    llm_api_key: str | None = Field(None, description="API key for the model.")
+    llm_fallback_model: str | None = Field(
+        None, description="Model tried when the main one fails before its first token."
+    )
+    llm_retries: int = Field(2, ge=0, description="Retries on connection errors, 429 and 5xx before the first token.")
+    llm_first_chunk_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the model's first chunk.")
+    llm_chunk_gap_timeout: float = Field(30.0, gt=0, description="Seconds allowed between two streamed chunks.")
+    llm_answer_deadline: float = Field(300.0, gt=0, description="Hard limit in seconds for a whole answer.")
+    max_tool_depth: int = Field(8, ge=1, description="Most rounds of tool calls in one answer.")
+    max_message_chars: int = Field(8000, ge=1, description="Longest user message accepted, in characters.")
+    history_token_budget: int = Field(6000, gt=0, description="Tokens of earlier conversation sent to the model.")
+    tool_result_token_budget: int = Field(3000, gt=0, description="Tokens of one tool result sent back to the model.")
+
+    # --- Accounts ------------------------------------------------------------------------------------------
+    auth_mode: Literal["local", "oidc"] = Field("local", description="`local` (email + password) or `oidc`.")
+    signup_open: bool = Field(True, description="Whether anyone may create a local account.")
+    secret_key: str | None = Field(
+        None, description="Secret for signing cookies and OIDC state. Unset: generated once and kept in `DATA_DIR`."
+    )
+    session_cookie_name: str = Field("d360_session", description="Name of the session cookie.")
+    session_cookie_domain: str | None = Field(None, description="Domain attribute of the session cookie.")
+    session_idle_minutes: int = Field(60 * 24 * 7, gt=0, description="A session unused this long ends.")
+    session_absolute_hours: int = Field(24 * 30, gt=0, description="A session ends this long after sign-in.")
+    admin_emails: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Emails that are admins (comma-separated)."
+    )
+    oidc_discovery_url: str | None = Field(
+        None, description="OpenID Connect discovery URL (`https://issuer/.well-known/openid-configuration`)."
+    )
+    oidc_client_id: str | None = Field(None, description="OIDC client id.")
+    oidc_client_secret: str | None = Field(None, description="OIDC client secret (confidential clients).")
+    oidc_scopes: str = Field("openid email profile", description="Scopes requested at sign-in.")
+    oidc_admin_claim: str = Field("roles", description="ID token claim holding groups or roles.")
+    oidc_admin_values: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Values of that claim that make a user an admin (comma-separated)."
+    )
+    jwt_issuer: str | None = Field(None, description="Issuer of accepted bearer tokens (default: the OIDC issuer).")
+    jwt_audience: str | None = Field(None, description="Audience required in bearer access tokens.")
+    jwt_jwks_url: str | None = Field(None, description="JWKS URL for bearer tokens (default: from OIDC discovery).")
+    login_rate_limit: int = Field(5, ge=1, description="Failed sign-ins allowed per minute per account and per IP.")
+
+    _split_lists = field_validator("mcp_allowed_hosts", "admin_emails", "oidc_admin_values", mode="before")(_split_csv)
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        """True when no external PostgreSQL is configured."""
+        return not self.database_url
+
+    @property
+    def uses_offline_model(self) -> bool:
+        """True when the built-in deterministic model answers."""
+        return self.llm_model.strip().lower() in ("", "offline")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
