@@ -1,0 +1,112 @@
+"""The messages of a user's chat: questions, answers being streamed, finished answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from data360_chat.db.models import Message, utcnow
+from data360_chat.repositories import NotFound, clean_text
+from data360_chat.repositories.chats import get_chat, touch_chat
+from data360_chat.repositories.ownership import owned_chat_ids, require_message
+
+UPDATABLE = frozenset(
+    {
+        "content",
+        "status",
+        "error",
+        "model",
+        "prompt_tokens",
+        "completion_tokens",
+        "latency_ms",
+        "grounded_share",
+        "sources",
+    }
+)
+
+
+class ChatBusy(RuntimeError):
+    """An answer is already being produced in this chat."""
+
+
+async def add_user_message(session: AsyncSession, user_id: uuid.UUID, chat_id: uuid.UUID, content: str) -> Message:
+    """Store the user's question in their chat."""
+    await touch_chat(session, user_id, chat_id)
+    message = Message(chat_id=chat_id, role="user", content=clean_text(content), status="complete")
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def start_answer(session: AsyncSession, user_id: uuid.UUID, chat_id: uuid.UUID, model: str) -> Message:
+    """Create the assistant message that an answer streams into; `ChatBusy` if one is already streaming."""
+    if await get_chat(session, user_id, chat_id) is None:
+        raise NotFound("chat")
+    message = Message(chat_id=chat_id, role="assistant", content="", status="streaming", model=model)
+    try:
+        async with session.begin_nested():
+            session.add(message)
+            await session.flush()
+    except IntegrityError as exc:
+        raise ChatBusy("An answer is already being written in this chat.") from exc
+    return message
+
+
+async def get_message(session: AsyncSession, user_id: uuid.UUID, message_id: int) -> Message | None:
+    """The message if it is in one of the user's chats."""
+    try:
+        return await require_message(session, user_id, message_id)
+    except NotFound:
+        return None
+
+
+async def update_message(session: AsyncSession, user_id: uuid.UUID, message_id: int, **fields: Any) -> None:
+    """Change fields of a message in one of the user's chats (content is cleaned of NUL bytes)."""
+    unknown = set(fields) - UPDATABLE
+    if unknown:
+        raise ValueError(f"cannot update {sorted(unknown)}")
+    if isinstance(fields.get("content"), str):
+        fields["content"] = clean_text(fields["content"])
+    result = await session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.chat_id.in_(owned_chat_ids(user_id)))
+        .values(**fields, updated_at=utcnow())
+    )
+    if result.rowcount == 0:
+        raise NotFound("message")
+
+
+async def list_messages(
+    session: AsyncSession, user_id: uuid.UUID, chat_id: uuid.UUID, *, last: int | None = None
+) -> list[Message]:
+    """The chat's messages in order (only the `last` N when given); empty for someone else's chat."""
+    query = select(Message).where(Message.chat_id == chat_id, Message.chat_id.in_(owned_chat_ids(user_id)))
+    if last is None:
+        return list((await session.execute(query.order_by(Message.id))).scalars())
+    newest = list((await session.execute(query.order_by(Message.id.desc()).limit(last))).scalars())
+    return newest[::-1]
+
+
+async def delete_messages_from(session: AsyncSession, user_id: uuid.UUID, chat_id: uuid.UUID, message_id: int) -> int:
+    """Delete this message and every later one in the chat (regenerate, edit and resend); returns how many."""
+    result = await session.execute(
+        delete(Message).where(
+            Message.chat_id == chat_id, Message.chat_id.in_(owned_chat_ids(user_id)), Message.id >= message_id
+        )
+    )
+    return result.rowcount
+
+
+async def interrupt_stale_answers(session: AsyncSession, *, not_updated_since: datetime) -> int:
+    """Mark answers left `streaming` by a stopped server as errors (partial text kept); returns how many."""
+    result = await session.execute(
+        update(Message)
+        .where(Message.status == "streaming", Message.updated_at < not_updated_since)
+        .values(status="error", error="The server stopped while this answer was being written.", updated_at=utcnow())
+    )
+    return result.rowcount
