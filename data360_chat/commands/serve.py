@@ -1,0 +1,88 @@
+"""`serve`: everything `make run` starts, and stops on Ctrl-C.
+
+PostgreSQL (embedded unless `DATABASE_URL` is set) → migrations → the offline Data360 MCP server (unless
+`DATA360_MCP_URL` is set) → the Reflex app, serving page and websocket on one port (`PORT`, default 3000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from contextlib import ExitStack
+
+from data360_chat.commands.migrate import prepare_database
+from data360_chat.db.engine import DatabaseUnavailable, resolve_database_url
+from data360_chat.settings import PROJECT_ROOT, Settings, get_settings
+
+BUN_DIR = PROJECT_ROOT / "tools" / "node_modules" / ".bin"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the `serve` command."""
+    parser = commands.add_parser("serve", help="run the app with everything it needs")
+    parser.add_argument("--dev", action="store_true", help="hot reload (frontend on PORT, backend on PORT + 5000)")
+    parser.set_defaults(run=run)
+
+
+def reflex_command(settings: Settings, *, dev: bool) -> list[str]:
+    """The `reflex run` command line."""
+    backend_port = settings.port + 5000 if dev else settings.port
+    return [
+        *(sys.executable, "-m", "reflex", "run", "--loglevel", settings.log_level, "--env", "dev" if dev else "prod"),
+        *("--frontend-port", str(settings.port), "--backend-port", str(backend_port)),
+    ]
+
+
+def child_environment(database_url: str, mcp_url: str | None) -> dict[str, str]:
+    """The environment of the Reflex process: resolved service addresses and the project-local bun."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = database_url
+    if mcp_url:
+        env["DATA360_MCP_URL"] = mcp_url
+    env["REFLEX_USE_SYSTEM_BUN"] = "1"
+    env["PATH"] = f"{BUN_DIR}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def wait_for(process: subprocess.Popen) -> int:
+    """Serve until the app exits or we are stopped (Ctrl-C, SIGTERM); then stop the app's whole process group."""
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        print("\nStopping Data360 Chat ...", file=sys.stderr)
+        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # workers that outlived their supervisor
+        return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start everything, serve until stopped, then stop what was started."""
+    settings = get_settings()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):  # `docker stop` behaves like Ctrl-C
+        signal.signal(stop_signal, signal.default_int_handler)
+    with ExitStack() as stack:
+        try:
+            database_url = resolve_database_url(settings)
+            prepare_database(database_url)
+        except DatabaseUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        mcp_url = settings.data360_mcp_url
+        if not mcp_url:
+            from data360_chat.offline_mcp.process import start_offline_server
+
+            mcp_url = stack.enter_context(start_offline_server(settings)).url
+        process = subprocess.Popen(
+            reflex_command(settings, dev=args.dev),
+            cwd=PROJECT_ROOT,
+            env=child_environment(database_url, mcp_url),
+            start_new_session=True,  # its own process group, stopped as a whole
+        )
+        return wait_for(process)

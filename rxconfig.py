@@ -1,0 +1,21 @@
+"""Reflex configuration, built from the app's own settings (Reflex itself reads only `REFLEX_` variables)."""
+
+import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
+
+from data360_chat.settings import get_settings
+
+settings = get_settings()
+
+config = rx.Config(
+    app_name="data360_chat",
+    app_module_import="data360_chat.ui.app",
+    frontend_port=settings.port,
+    backend_port=settings.port,
+    redis_url=settings.redis_url,
+    cors_allowed_origins=[settings.public_url or f"http://localhost:{settings.port}"],
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="large"))],
+    disable_plugins=[SitemapPlugin],
+)
