@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
@@ -14,12 +14,20 @@ from data360_chat.db.engine import Database
 from data360_chat.db.migrate import upgrade
 from data360_chat.settings import PROJECT_ROOT
 from tests.support.postgres import database_url_for, server_url
+from tests.support.redis import redis_server
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """`postgresql://` URL of the server the tests use (TEST_DATABASE_URL, or an embedded one)."""
     return os.environ.get("TEST_DATABASE_URL") or server_url(PROJECT_ROOT / ".data", "test-postgres")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """URL of a real Redis server for the session."""
+    with redis_server() as url:
+        yield url
 
 
 async def _admin(pg_url: str, sql: str) -> None:
