@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(8000, ge=1, description="Longest user message accepted, in characters.")
     history_token_budget: int = Field(6000, gt=0, description="Tokens of earlier conversation sent to the model.")
     tool_result_token_budget: int = Field(3000, gt=0, description="Tokens of one tool result sent back to the model.")
+    offline_model_speed: float = Field(
+        60.0, gt=0, description="Words per second the built-in offline model streams its answers at."
+    )
 
     # --- Accounts ------------------------------------------------------------------------------------------
     auth_mode: Literal["local", "oidc"] = Field("local", description="`local` (email + password) or `oidc`.")
