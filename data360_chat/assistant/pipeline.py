@@ -1,0 +1,516 @@
+"""Answering a question: the entry point that turns a user message into a stream of events.
+
+`answer()` checks the message, stores it, creates the answer as `streaming`, then runs the model with the Data360
+tools until it answers (at most `MAX_TOOL_DEPTH` rounds of tool calls). While text streams it is saved at least
+every 2 s; at the end the answer is stored with its tool calls, charts, sources, usage, latency and the share of its
+numbers found in the data. Stop (cancelling the consuming task or closing the stream) cancels the model request and
+the tool calls in flight and keeps the partial text as `cancelled`; failures keep it as `error` with a message a
+person understands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
+
+from data360_chat.assistant.charts import ChartSpec, charts_from_observations
+from data360_chat.assistant.events import (
+    AnswerDone,
+    AnswerEvent,
+    AnswerFailed,
+    AnswerStarted,
+    AnswerStatus,
+    ChartReady,
+    SourcesReady,
+    TextDelta,
+    ToolFinished,
+    ToolStarted,
+    UsageReported,
+)
+from data360_chat.assistant.grounding import Grounding, check_numbers, values_in
+from data360_chat.assistant.llm import ModelError, TurnResult, model_routes, stream_turn
+from data360_chat.assistant.prompt import system_prompt, trim_history
+from data360_chat.assistant.sources import describe_indicator, sources_for
+from data360_chat.assistant.tool_runs import (
+    ToolHub,
+    ToolRun,
+    assistant_message,
+    execute,
+    prepare,
+    stored_result,
+    tool_message,
+    tool_names,
+)
+from data360_chat.assistant.vega import SpecUnavailable, find_spec, resolve_spec, vega_lite_to_plotly
+from data360_chat.db.engine import Database
+from data360_chat.db.models import Message
+from data360_chat.repositories import NotFound
+from data360_chat.repositories.charts import add_chart
+from data360_chat.repositories.messages import (
+    ChatBusy,
+    add_user_message,
+    delete_messages_from,
+    get_message,
+    list_messages,
+    start_answer,
+    update_message,
+)
+from data360_chat.repositories.tool_calls import add_tool_call, finish_tool_call
+from data360_chat.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SAVE_INTERVAL = 2.0
+HISTORY_MESSAGES = 60
+VIZ_SPEC_TOOL = "data360_get_viz_spec"
+STOPPED = "Stopped before the tool finished."
+_final_writes: set[asyncio.Task] = set()
+
+
+class MessageRejected(ValueError):
+    """The message cannot be sent as it is; `str(exc)` says why. Nothing was stored."""
+
+
+class NothingToRegenerate(LookupError):
+    """The chat has no question to answer again."""
+
+
+def check_message(text: str, settings: Settings) -> str:
+    """The message to store, or `MessageRejected` with a clear reason."""
+    if not text or not text.strip():
+        raise MessageRejected("The message is empty: type a question first.")
+    if len(text) > settings.max_message_chars:
+        raise MessageRejected(
+            f"The message is {len(text):,} characters long; the limit is {settings.max_message_chars:,}. "
+            "Shorten it and send it again."
+        )
+    return text.strip()
+
+
+def _history(earlier: list[Message], question: str, budget: int) -> list[dict[str, Any]]:
+    """Earlier turns with text (finished or partial answers), then the question, trimmed to the budget."""
+    history = [
+        {"role": message.role, "content": message.content}
+        for message in earlier
+        if message.content.strip() and message.status != "streaming"
+    ]
+    return trim_history([*history, {"role": "user", "content": question}], budget)
+
+
+def _shielded(write: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
+    """Run a final write to the end even if the task awaiting it is cancelled again."""
+    task = asyncio.ensure_future(write)
+    _final_writes.add(task)
+    task.add_done_callback(_final_writes.discard)
+    return asyncio.shield(task)
+
+
+class ProgressSaver:
+    """Saves the growing text in the background, at most every `SAVE_INTERVAL` seconds, one save at a time."""
+
+    def __init__(self, database: Database, user_id: uuid.UUID, message_id: int) -> None:
+        self._database = database
+        self._user_id = user_id
+        self._message_id = message_id
+        self._last = time.monotonic()
+        self._task: asyncio.Task | None = None
+
+    def offer(self, content: str) -> None:
+        """Save this text if the last save is old enough and none is running."""
+        now = time.monotonic()
+        if now - self._last >= SAVE_INTERVAL and (self._task is None or self._task.done()):
+            self._last = now
+            self._task = asyncio.create_task(self._save(content))
+
+    async def _save(self, content: str) -> None:
+        try:
+            async with self._database.session() as session:
+                await update_message(session, self._user_id, self._message_id, content=content)
+        except NotFound:
+            log.warning("answer %s was deleted while streaming", self._message_id)
+
+    async def stop(self) -> None:
+        """Wait for a save in flight so it cannot land after the final write."""
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+
+
+class _Answer:
+    """The state of one answer while it is produced."""
+
+    def __init__(
+        self,
+        *,
+        user_id: uuid.UUID,
+        chat_id: uuid.UUID,
+        question: str,
+        message_id: int,
+        database: Database,
+        hub: ToolHub,
+        settings: Settings,
+        messages: list[dict[str, Any]],
+        started: float,
+    ) -> None:
+        self.user_id = user_id
+        self.chat_id = chat_id
+        self.question = question
+        self.message_id = message_id
+        self.database = database
+        self.hub = hub
+        self.settings = settings
+        self.messages = messages
+        self.started = started
+        self.deadline = asyncio.get_running_loop().time() + settings.llm_answer_deadline
+        self.pieces: list[str] = []
+        self.runs: list[ToolRun] = []
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+        self.usage_known = True
+        self.model = model_routes(settings)[0].model
+        self.saver = ProgressSaver(database, user_id, message_id)
+
+    @property
+    def text(self) -> str:
+        """The answer so far."""
+        return "".join(self.pieces)
+
+    def latency_ms(self) -> int:
+        """Milliseconds since the question was received."""
+        return int((time.perf_counter() - self.started) * 1000)
+
+    def remaining(self) -> float:
+        """Seconds left before the answer's deadline."""
+        return self.deadline - asyncio.get_running_loop().time()
+
+    # --- the model and its tools ----------------------------------------------------------------------------
+
+    async def stream(self) -> AsyncIterator[AnswerEvent]:
+        """Model turns and tool rounds until the model answers; then charts, sources, usage and the end."""
+        tools = self.hub.openai_tools()
+        known = tool_names(tools)
+        rounds = 0
+        try:
+            while True:
+                limit_reached = rounds >= self.settings.max_tool_depth
+                turn: TurnResult | None = None
+                separate = bool(self.pieces) and not self.text[-1].isspace()
+                async for item in stream_turn(
+                    self.messages,
+                    tools=tools,
+                    settings=self.settings,
+                    deadline=self.deadline,
+                    tool_choice="none" if limit_reached else None,
+                ):
+                    if isinstance(item, TurnResult):
+                        turn = item
+                        continue
+                    if separate:
+                        separate = False
+                        self.pieces.append("\n\n")
+                        yield TextDelta("\n\n")
+                    self.pieces.append(item)
+                    self.saver.offer(self.text)
+                    yield TextDelta(item)
+                assert turn is not None
+                self._count_usage(turn)
+                if not turn.tool_calls:
+                    break
+                if limit_reached:
+                    raise ModelError(
+                        f"The model kept asking for more data after {rounds} rounds of tool calls, "
+                        "so the answer was stopped."
+                    )
+                rounds += 1
+                async for event in self._run_tools(turn, known):
+                    yield event
+        except ModelError as exc:
+            async for event in self.fail(str(exc)):
+                yield event
+            return
+        async for event in self._complete():
+            yield event
+
+    def _count_usage(self, turn: TurnResult) -> None:
+        self.model = turn.model
+        if turn.usage is None:
+            self.usage_known = False
+            return
+        self.prompt_tokens += turn.usage[0]
+        self.completion_tokens += turn.usage[1]
+
+    async def _run_tools(self, turn: TurnResult, known: set[str]) -> AsyncIterator[AnswerEvent]:
+        """Run the turn's tool calls together; report each as it starts and finishes; feed results back."""
+        runs = prepare(turn.tool_calls, known)
+        self.runs.extend(runs)
+        async with self.database.session() as session:
+            for run in runs:
+                row = await add_tool_call(
+                    session,
+                    self.user_id,
+                    self.message_id,
+                    tool_name=run.call.name[:200] or "(unnamed)",
+                    arguments=run.stored_arguments,
+                    call_id=run.call.call_id[:100],
+                )
+                run.row_id = row.id
+        for run in runs:
+            yield ToolStarted(run.call.call_id, run.row_id, run.call.name, run.arguments)
+        timeout = min(self.settings.tool_timeout, self.remaining())
+        tasks = {asyncio.create_task(execute(run, self.hub, timeout)): run for run in runs}
+        try:
+            pending = set(tasks)
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    run = tasks[task]
+                    task.result()
+                    await self._store_tool_result(run)
+                    yield ToolFinished(run.call.call_id, run.row_id, run.call.name, run.ok, run.duration_ms, run.error)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self.messages.append(assistant_message(turn.text, runs))
+        self.messages.extend(tool_message(run, self.settings.tool_result_token_budget) for run in runs)
+
+    async def _store_tool_result(self, run: ToolRun) -> None:
+        async with self.database.session() as session:
+            await finish_tool_call(
+                session,
+                self.user_id,
+                run.row_id,
+                ok=run.ok,
+                result=stored_result(run),
+                error=run.error,
+                duration_ms=run.duration_ms,
+            )
+
+    # --- the end ---------------------------------------------------------------------------------------------
+
+    def _observations(self) -> list[Any]:
+        return [o for run in self.runs if run.ok for o in run.result.observations]
+
+    async def _viz_charts(self) -> list[ChartSpec]:
+        """Charts from the Vega-Lite specs the model asked for (inline or by URL)."""
+        charts = []
+        names = {o.indicator_id: o.indicator_name for o in self._observations()}
+        for run in self.runs:
+            if not run.ok or run.call.name != VIZ_SPEC_TOOL:
+                continue
+            found = find_spec(run.result.data if run.result.data is not None else run.result.text)
+            if found is None:
+                continue
+            try:
+                async with asyncio.timeout(max(min(self.remaining(), 15.0), 0.1)):
+                    spec = await resolve_spec(found)
+            except (SpecUnavailable, TimeoutError) as exc:
+                log.info("chart spec skipped: %s", exc)
+                continue
+            indicator = str(run.arguments.get("indicator_id", ""))
+            source = describe_indicator(indicator, names.get(indicator, ""), str(run.arguments.get("database_id", "")))
+            chart = vega_lite_to_plotly(spec, source)
+            if chart is not None:
+                charts.append(chart)
+        return charts
+
+    async def _charts(self) -> list[ChartSpec]:
+        viz = await self._viz_charts()
+        covered = {chart.source.get("indicator_id") for chart in viz}
+        observations = [o for o in self._observations() if o.indicator_id not in covered]
+        return viz + charts_from_observations(observations)
+
+    def _grounding(self, sources: list[dict[str, Any]]) -> Grounding:
+        known: list[float] = values_in(self.question)
+        for run in self.runs:
+            if run.ok:
+                known.extend(values_in(run.result.data))
+                known.extend(values_in(run.result.text))
+                known.extend(o.value for o in run.result.observations)
+        names = [o.country_name for o in self._observations()]
+        names += [s["name"] for s in sources] + [s["indicator_id"] for s in sources]
+        return check_numbers(self.text, known, ignore=names)
+
+    async def _complete(self) -> AsyncIterator[AnswerEvent]:
+        await self.saver.stop()
+        charts = await self._charts()
+        sources = sources_for(self._observations())
+        grounding = self._grounding(sources)
+        prompt, completion = self._usage()
+        async with self.database.session() as session:
+            stored = [
+                await add_chart(
+                    session,
+                    self.user_id,
+                    self.message_id,
+                    title=chart.title,
+                    figure=chart.figure,
+                    data=chart.rows,
+                    source=chart.source,
+                )
+                for chart in charts
+            ]
+            await update_message(
+                session,
+                self.user_id,
+                self.message_id,
+                content=self.text,
+                status="complete",
+                model=self.model,
+                prompt_tokens=prompt,
+                completion_tokens=completion,
+                latency_ms=self.latency_ms(),
+                grounded_share=grounding.share,
+                sources=sources,
+            )
+        for chart, row in zip(charts, stored, strict=True):
+            yield ChartReady(row.id, chart.title, chart.figure, chart.source, chart.summary, chart.points)
+        yield SourcesReady(sources)
+        yield UsageReported(prompt, completion)
+        yield self._done("complete", grounding)
+
+    def _usage(self) -> tuple[int | None, int | None]:
+        if not self.usage_known:
+            return None, None
+        return self.prompt_tokens, self.completion_tokens
+
+    def _done(self, status: AnswerStatus, grounding: Grounding | None = None) -> AnswerDone:
+        share = grounding.share if grounding else None
+        ungrounded = grounding.ungrounded if grounding else []
+        return AnswerDone(self.message_id, status, self.latency_ms(), share, ungrounded)
+
+    async def fail(self, reason: str) -> AsyncIterator[AnswerEvent]:
+        await self._store_end("error", reason)
+        prompt, completion = self._usage()
+        yield AnswerFailed(reason)
+        yield UsageReported(prompt, completion)
+        yield self._done("error")
+
+    async def _store_end(self, status: AnswerStatus, error: str | None) -> None:
+        """Store how an unfinished answer ended: partial text, unfinished tool calls closed, usage if known."""
+        await self.saver.stop()
+        prompt, completion = self._usage()
+        async with self.database.session() as session:
+            for run in self.runs:
+                if run.row_id is not None and not run.finished:
+                    await finish_tool_call(session, self.user_id, run.row_id, ok=False, result="", error=STOPPED)
+            await update_message(
+                session,
+                self.user_id,
+                self.message_id,
+                content=self.text,
+                status=status,
+                error=error,
+                model=self.model,
+                prompt_tokens=prompt,
+                completion_tokens=completion,
+                latency_ms=self.latency_ms(),
+            )
+
+    async def cancelled(self) -> None:
+        """Stop: keep the partial text as `cancelled` (the write completes even if cancelled again)."""
+        await _shielded(self._store_end("cancelled", None))
+
+
+async def _busy(session: Any, user_id: uuid.UUID, chat_id: uuid.UUID) -> bool:
+    return any(message.status == "streaming" for message in await list_messages(session, user_id, chat_id, last=2))
+
+
+async def answer(
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    text: str,
+    *,
+    database: Database,
+    hub: ToolHub,
+    settings: Settings,
+    replace_from: int | None = None,
+) -> AsyncIterator[AnswerEvent]:
+    """Answer `text` in the user's chat, yielding events from `AnswerStarted` to `AnswerDone`.
+
+    Raises before anything is stored: `MessageRejected` (empty or too long), `ChatBusy` (an answer is being written
+    in this chat), `NotFound` (not the user's chat). `replace_from` deletes that message and every later one first
+    (regenerate, edit and resend).
+    """
+    question = check_message(text, settings)
+    started = time.perf_counter()
+    route = model_routes(settings)[0]
+    async with database.session() as session:
+        if replace_from is not None:
+            if await _busy(session, user_id, chat_id):
+                raise ChatBusy("An answer is already being written in this chat.")
+            await delete_messages_from(session, user_id, chat_id, replace_from)
+        earlier = await list_messages(session, user_id, chat_id, last=HISTORY_MESSAGES)
+        asked = await add_user_message(session, user_id, chat_id, question)
+        reply = await start_answer(session, user_id, chat_id, route.model)
+    assert asked.id is not None and reply.id is not None
+    messages = [
+        {"role": "system", "content": system_prompt()},
+        *_history(earlier, question, settings.history_token_budget),
+    ]
+    run = _Answer(
+        user_id=user_id,
+        chat_id=chat_id,
+        question=question,
+        message_id=reply.id,
+        database=database,
+        hub=hub,
+        settings=settings,
+        messages=messages,
+        started=started,
+    )
+    try:
+        yield AnswerStarted(chat_id, asked.id, reply.id, route.model, route.offline)
+        async with contextlib.aclosing(run.stream()) as events:
+            async for event in events:
+                yield event
+    except (asyncio.CancelledError, GeneratorExit):
+        await run.cancelled()
+        raise
+    except Exception as exc:
+        log.exception("answer %s failed", reply.id)
+        reason = f"Something went wrong while writing this answer ({type(exc).__name__}). Please try again."
+        async for event in run.fail(reason):
+            yield event
+
+
+async def regenerate(
+    user_id: uuid.UUID, chat_id: uuid.UUID, *, database: Database, hub: ToolHub, settings: Settings
+) -> AsyncIterator[AnswerEvent]:
+    """Answer the chat's last question again, replacing the answer it had."""
+    async with database.session() as session:
+        recent = await list_messages(session, user_id, chat_id, last=HISTORY_MESSAGES)
+    question = next((message for message in reversed(recent) if message.role == "user"), None)
+    if question is None or question.id is None:
+        raise NothingToRegenerate("There is no question in this chat to answer again.")
+    async for event in answer(
+        user_id, chat_id, question.content, database=database, hub=hub, settings=settings, replace_from=question.id
+    ):
+        yield event
+
+
+async def edit_and_resend(
+    user_id: uuid.UUID,
+    chat_id: uuid.UUID,
+    message_id: int,
+    text: str,
+    *,
+    database: Database,
+    hub: ToolHub,
+    settings: Settings,
+) -> AsyncIterator[AnswerEvent]:
+    """Replace one of the user's questions with `text` (dropping everything after it) and answer it."""
+    check_message(text, settings)
+    async with database.session() as session:
+        message = await get_message(session, user_id, message_id)
+    if message is None or message.chat_id != chat_id or message.role != "user":
+        raise NotFound("message")
+    async for event in answer(
+        user_id, chat_id, text, database=database, hub=hub, settings=settings, replace_from=message_id
+    ):
+        yield event
