@@ -16,9 +16,9 @@ AnswerStatus = Literal["complete", "cancelled", "error"]
 
 @dataclass(frozen=True, slots=True)
 class AnswerStarted:
-    """The user's message is stored and the answer (status `streaming`) exists."""
+    """The user's message is stored and the answer (status `streaming`) exists (`chat_id` None: not stored)."""
 
-    chat_id: uuid.UUID
+    chat_id: uuid.UUID | None
     user_message_id: int
     message_id: int
     model: str

@@ -36,39 +36,26 @@ from data360_chat.assistant.grounding import Grounding, check_numbers, values_in
 from data360_chat.assistant.llm import ModelError, TurnResult, model_routes, stream_turn
 from data360_chat.assistant.prompt import system_prompt, trim_history
 from data360_chat.assistant.sources import describe_indicator, sources_for
+from data360_chat.assistant.store import HISTORY_MESSAGES, AnswerStore, DatabaseStore, MemoryStore
 from data360_chat.assistant.tool_runs import (
     ToolHub,
     ToolRun,
     assistant_message,
     execute,
     prepare,
-    stored_result,
     tool_message,
     tool_names,
 )
 from data360_chat.assistant.vega import SpecUnavailable, find_spec, resolve_spec, vega_lite_to_plotly
 from data360_chat.db.engine import Database
-from data360_chat.db.models import Message
 from data360_chat.repositories import NotFound
-from data360_chat.repositories.charts import add_chart
-from data360_chat.repositories.messages import (
-    ChatBusy,
-    add_user_message,
-    delete_messages_from,
-    get_message,
-    list_messages,
-    start_answer,
-    update_message,
-)
-from data360_chat.repositories.tool_calls import add_tool_call, finish_tool_call
+from data360_chat.repositories.messages import get_message, list_messages
 from data360_chat.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 2.0
-HISTORY_MESSAGES = 60
 VIZ_SPEC_TOOL = "data360_get_viz_spec"
-STOPPED = "Stopped before the tool finished."
 _final_writes: set[asyncio.Task] = set()
 
 
@@ -92,16 +79,6 @@ def check_message(text: str, settings: Settings) -> str:
     return text.strip()
 
 
-def _history(earlier: list[Message], question: str, budget: int) -> list[dict[str, Any]]:
-    """Earlier turns with text (finished or partial answers), then the question, trimmed to the budget."""
-    history = [
-        {"role": message.role, "content": message.content}
-        for message in earlier
-        if message.content.strip() and message.status != "streaming"
-    ]
-    return trim_history([*history, {"role": "user", "content": question}], budget)
-
-
 def _shielded(write: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
     """Run a final write to the end even if the task awaiting it is cancelled again."""
     task = asyncio.ensure_future(write)
@@ -113,10 +90,8 @@ def _shielded(write: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
 class ProgressSaver:
     """Saves the growing text in the background, at most every `SAVE_INTERVAL` seconds, one save at a time."""
 
-    def __init__(self, database: Database, user_id: uuid.UUID, message_id: int) -> None:
-        self._database = database
-        self._user_id = user_id
-        self._message_id = message_id
+    def __init__(self, store: AnswerStore) -> None:
+        self._store = store
         self._last = time.monotonic()
         self._task: asyncio.Task | None = None
 
@@ -129,10 +104,9 @@ class ProgressSaver:
 
     async def _save(self, content: str) -> None:
         try:
-            async with self._database.session() as session:
-                await update_message(session, self._user_id, self._message_id, content=content)
+            await self._store.save_text(content)
         except NotFound:
-            log.warning("answer %s was deleted while streaming", self._message_id)
+            log.warning("an answer was deleted while it streamed")
 
     async def stop(self) -> None:
         """Wait for a save in flight so it cannot land after the final write."""
@@ -147,21 +121,17 @@ class _Answer:
     def __init__(
         self,
         *,
-        user_id: uuid.UUID,
-        chat_id: uuid.UUID,
         question: str,
         message_id: int,
-        database: Database,
+        store: AnswerStore,
         hub: ToolHub,
         settings: Settings,
         messages: list[dict[str, Any]],
         started: float,
     ) -> None:
-        self.user_id = user_id
-        self.chat_id = chat_id
         self.question = question
         self.message_id = message_id
-        self.database = database
+        self.store = store
         self.hub = hub
         self.settings = settings
         self.messages = messages
@@ -173,7 +143,7 @@ class _Answer:
         self.completion_tokens = 0
         self.usage_known = True
         self.model = model_routes(settings)[0].model
-        self.saver = ProgressSaver(database, user_id, message_id)
+        self.saver = ProgressSaver(store)
 
     @property
     def text(self) -> str:
@@ -248,17 +218,7 @@ class _Answer:
         """Run the turn's tool calls together; report each as it starts and finishes; feed results back."""
         runs = prepare(turn.tool_calls, known)
         self.runs.extend(runs)
-        async with self.database.session() as session:
-            for run in runs:
-                row = await add_tool_call(
-                    session,
-                    self.user_id,
-                    self.message_id,
-                    tool_name=run.call.name[:200] or "(unnamed)",
-                    arguments=run.stored_arguments,
-                    call_id=run.call.call_id[:100],
-                )
-                run.row_id = row.id
+        await self.store.tools_started(runs)
         for run in runs:
             yield ToolStarted(run.call.call_id, run.row_id, run.call.name, run.arguments)
         timeout = min(self.settings.tool_timeout, self.remaining())
@@ -270,7 +230,7 @@ class _Answer:
                 for task in done:
                     run = tasks[task]
                     task.result()
-                    await self._store_tool_result(run)
+                    await self.store.tool_finished(run)
                     yield ToolFinished(run.call.call_id, run.row_id, run.call.name, run.ok, run.duration_ms, run.error)
         finally:
             for task in tasks:
@@ -278,18 +238,6 @@ class _Answer:
             await asyncio.gather(*tasks, return_exceptions=True)
         self.messages.append(assistant_message(turn.text, runs))
         self.messages.extend(tool_message(run, self.settings.tool_result_token_budget) for run in runs)
-
-    async def _store_tool_result(self, run: ToolRun) -> None:
-        async with self.database.session() as session:
-            await finish_tool_call(
-                session,
-                self.user_id,
-                run.row_id,
-                ok=run.ok,
-                result=stored_result(run),
-                error=run.error,
-                duration_ms=run.duration_ms,
-            )
 
     # --- the end ---------------------------------------------------------------------------------------------
 
@@ -342,34 +290,18 @@ class _Answer:
         sources = sources_for(self._observations())
         grounding = self._grounding(sources)
         prompt, completion = self._usage()
-        async with self.database.session() as session:
-            stored = [
-                await add_chart(
-                    session,
-                    self.user_id,
-                    self.message_id,
-                    title=chart.title,
-                    figure=chart.figure,
-                    data=chart.rows,
-                    source=chart.source,
-                )
-                for chart in charts
-            ]
-            await update_message(
-                session,
-                self.user_id,
-                self.message_id,
-                content=self.text,
-                status="complete",
-                model=self.model,
-                prompt_tokens=prompt,
-                completion_tokens=completion,
-                latency_ms=self.latency_ms(),
-                grounded_share=grounding.share,
-                sources=sources,
-            )
-        for chart, row in zip(charts, stored, strict=True):
-            yield ChartReady(row.id, chart.title, chart.figure, chart.source, chart.summary, chart.points)
+        chart_ids = await self.store.complete(
+            charts,
+            content=self.text,
+            model=self.model,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            latency_ms=self.latency_ms(),
+            grounded_share=grounding.share,
+            sources=sources,
+        )
+        for chart, chart_id in zip(charts, chart_ids, strict=True):
+            yield ChartReady(chart_id, chart.title, chart.figure, chart.source, chart.summary, chart.points)
         yield SourcesReady(sources)
         yield UsageReported(prompt, completion)
         yield self._done("complete", grounding)
@@ -395,38 +327,28 @@ class _Answer:
         """Store how an unfinished answer ended: partial text, unfinished tool calls closed, usage if known."""
         await self.saver.stop()
         prompt, completion = self._usage()
-        async with self.database.session() as session:
-            for run in self.runs:
-                if run.row_id is not None and not run.finished:
-                    await finish_tool_call(session, self.user_id, run.row_id, ok=False, result="", error=STOPPED)
-            await update_message(
-                session,
-                self.user_id,
-                self.message_id,
-                content=self.text,
-                status=status,
-                error=error,
-                model=self.model,
-                prompt_tokens=prompt,
-                completion_tokens=completion,
-                latency_ms=self.latency_ms(),
-            )
+        await self.store.end(
+            self.runs,
+            content=self.text,
+            status=status,
+            error=error,
+            model=self.model,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            latency_ms=self.latency_ms(),
+        )
 
     async def cancelled(self) -> None:
         """Stop: keep the partial text as `cancelled` (the write completes even if cancelled again)."""
         await _shielded(self._store_end("cancelled", None))
 
 
-async def _busy(session: Any, user_id: uuid.UUID, chat_id: uuid.UUID) -> bool:
-    return any(message.status == "streaming" for message in await list_messages(session, user_id, chat_id, last=2))
-
-
 async def answer(
-    user_id: uuid.UUID,
-    chat_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    chat_id: uuid.UUID | None,
     text: str,
     *,
-    database: Database,
+    database: Database | None,
     hub: ToolHub,
     settings: Settings,
     replace_from: int | None = None,
@@ -435,37 +357,31 @@ async def answer(
 
     Raises before anything is stored: `MessageRejected` (empty or too long), `ChatBusy` (an answer is being written
     in this chat), `NotFound` (not the user's chat). `replace_from` deletes that message and every later one first
-    (regenerate, edit and resend).
+    (regenerate, edit and resend). With `database=None` nothing is stored (a one-off question).
     """
     question = check_message(text, settings)
     started = time.perf_counter()
     route = model_routes(settings)[0]
-    async with database.session() as session:
-        if replace_from is not None:
-            if await _busy(session, user_id, chat_id):
-                raise ChatBusy("An answer is already being written in this chat.")
-            await delete_messages_from(session, user_id, chat_id, replace_from)
-        earlier = await list_messages(session, user_id, chat_id, last=HISTORY_MESSAGES)
-        asked = await add_user_message(session, user_id, chat_id, question)
-        reply = await start_answer(session, user_id, chat_id, route.model)
-    assert asked.id is not None and reply.id is not None
-    messages = [
-        {"role": "system", "content": system_prompt()},
-        *_history(earlier, question, settings.history_token_budget),
-    ]
+    if database is None:
+        store: AnswerStore = MemoryStore()
+    else:
+        assert user_id is not None and chat_id is not None, "a stored answer belongs to a user's chat"
+        store = DatabaseStore(database, user_id, chat_id)
+    begun = await store.begin(question, route.model, replace_from)
+    history = trim_history([*begun.history, {"role": "user", "content": question}], settings.history_token_budget)
     run = _Answer(
-        user_id=user_id,
-        chat_id=chat_id,
         question=question,
-        message_id=reply.id,
-        database=database,
+        message_id=begun.message_id,
+        store=store,
         hub=hub,
         settings=settings,
-        messages=messages,
+        messages=[{"role": "system", "content": system_prompt()}, *history],
         started=started,
     )
     try:
-        yield AnswerStarted(chat_id, asked.id, reply.id, route.model, route.offline)
+        yield AnswerStarted(
+            chat_id or uuid.UUID(int=0), begun.user_message_id, begun.message_id, route.model, route.offline
+        )
         async with contextlib.aclosing(run.stream()) as events:
             async for event in events:
                 yield event
@@ -473,7 +389,7 @@ async def answer(
         await run.cancelled()
         raise
     except Exception as exc:
-        log.exception("answer %s failed", reply.id)
+        log.exception("answer %s failed", begun.message_id)
         reason = f"Something went wrong while writing this answer ({type(exc).__name__}). Please try again."
         async for event in run.fail(reason):
             yield event

@@ -1,0 +1,176 @@
+"""Where an answer is kept while it is produced: the database, or nowhere (`ask` without `--save`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from data360_chat.assistant.charts import ChartSpec
+from data360_chat.assistant.tool_runs import ToolRun, stored_result
+from data360_chat.db.engine import Database
+from data360_chat.repositories.charts import add_chart
+from data360_chat.repositories.messages import (
+    ChatBusy,
+    add_user_message,
+    delete_messages_from,
+    list_messages,
+    start_answer,
+    update_message,
+)
+from data360_chat.repositories.tool_calls import add_tool_call, finish_tool_call
+
+HISTORY_MESSAGES = 60
+STOPPED = "Stopped before the tool finished."
+
+
+@dataclass(frozen=True)
+class Begun:
+    """The stored question and answer ids, and the conversation before the question."""
+
+    user_message_id: int
+    message_id: int
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class AnswerStore(Protocol):
+    """Keeps one answer: its question, growing text, tool calls, charts and how it ended."""
+
+    async def begin(self, question: str, model: str, replace_from: int | None) -> Begun:
+        """Store the question and an empty `streaming` answer; `ChatBusy` if one is being written."""
+        ...
+
+    async def save_text(self, content: str) -> None:
+        """Save the text so far."""
+        ...
+
+    async def tools_started(self, runs: Sequence[ToolRun]) -> None:
+        """Record tool calls that are about to run (their `row_id` is set)."""
+        ...
+
+    async def tool_finished(self, run: ToolRun) -> None:
+        """Record how a tool call ended."""
+        ...
+
+    async def complete(self, charts: Sequence[ChartSpec], **fields: Any) -> list[int | None]:
+        """Store the finished answer and its charts; the charts' ids."""
+        ...
+
+    async def end(self, runs: Sequence[ToolRun], **fields: Any) -> None:
+        """Store an answer that ended early (cancelled or failed), closing unfinished tool calls."""
+        ...
+
+
+class DatabaseStore:
+    """The answer in the user's chat in PostgreSQL."""
+
+    def __init__(self, database: Database, user_id: uuid.UUID, chat_id: uuid.UUID) -> None:
+        self.database = database
+        self.user_id = user_id
+        self.chat_id = chat_id
+        self.message_id: int | None = None
+
+    async def begin(self, question: str, model: str, replace_from: int | None) -> Begun:
+        """Delete from `replace_from` on (unless an answer is streaming), then store question and answer."""
+        async with self.database.session() as session:
+            if replace_from is not None:
+                recent = await list_messages(session, self.user_id, self.chat_id, last=2)
+                if any(message.status == "streaming" for message in recent):
+                    raise ChatBusy("An answer is already being written in this chat.")
+                await delete_messages_from(session, self.user_id, self.chat_id, replace_from)
+            earlier = await list_messages(session, self.user_id, self.chat_id, last=HISTORY_MESSAGES)
+            asked = await add_user_message(session, self.user_id, self.chat_id, question)
+            reply = await start_answer(session, self.user_id, self.chat_id, model)
+        assert asked.id is not None and reply.id is not None
+        self.message_id = reply.id
+        history = [
+            {"role": message.role, "content": message.content}
+            for message in earlier
+            if message.content.strip() and message.status != "streaming"
+        ]
+        return Begun(asked.id, reply.id, history)
+
+    async def save_text(self, content: str) -> None:
+        async with self.database.session() as session:
+            await update_message(session, self.user_id, self._id(), content=content)
+
+    async def tools_started(self, runs: Sequence[ToolRun]) -> None:
+        async with self.database.session() as session:
+            for run in runs:
+                row = await add_tool_call(
+                    session,
+                    self.user_id,
+                    self._id(),
+                    tool_name=run.call.name[:200] or "(unnamed)",
+                    arguments=run.stored_arguments,
+                    call_id=run.call.call_id[:100],
+                )
+                run.row_id = row.id
+
+    async def tool_finished(self, run: ToolRun) -> None:
+        assert run.row_id is not None
+        async with self.database.session() as session:
+            await finish_tool_call(
+                session,
+                self.user_id,
+                run.row_id,
+                ok=run.ok,
+                result=stored_result(run),
+                error=run.error,
+                duration_ms=run.duration_ms,
+            )
+
+    async def complete(self, charts: Sequence[ChartSpec], **fields: Any) -> list[int | None]:
+        async with self.database.session() as session:
+            ids: list[int | None] = []
+            for chart in charts:
+                row = await add_chart(
+                    session,
+                    self.user_id,
+                    self._id(),
+                    title=chart.title,
+                    figure=chart.figure,
+                    data=chart.rows,
+                    source=chart.source,
+                )
+                ids.append(row.id)
+            await update_message(session, self.user_id, self._id(), status="complete", **fields)
+        return ids
+
+    async def end(self, runs: Sequence[ToolRun], **fields: Any) -> None:
+        async with self.database.session() as session:
+            for run in runs:
+                if run.row_id is not None and not run.finished:
+                    await finish_tool_call(session, self.user_id, run.row_id, ok=False, result="", error=STOPPED)
+            await update_message(session, self.user_id, self._id(), **fields)
+
+    def _id(self) -> int:
+        assert self.message_id is not None, "begin() first"
+        return self.message_id
+
+
+class MemoryStore:
+    """Keeps nothing beyond the answer itself (for a one-off question on the command line)."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, Any] = {}
+
+    async def begin(self, question: str, model: str, replace_from: int | None) -> Begun:
+        return Begun(1, 2)
+
+    async def save_text(self, content: str) -> None:
+        self.fields["content"] = content
+
+    async def tools_started(self, runs: Sequence[ToolRun]) -> None:
+        return None
+
+    async def tool_finished(self, run: ToolRun) -> None:
+        return None
+
+    async def complete(self, charts: Sequence[ChartSpec], **fields: Any) -> list[int | None]:
+        self.fields.update(fields, status="complete")
+        return [None for _ in charts]
+
+    async def end(self, runs: Sequence[ToolRun], **fields: Any) -> None:
+        self.fields.update(fields)
