@@ -26,6 +26,8 @@ OFFLINE_MODEL = f"{OFFLINE_PROVIDER}/analyst"
 RETRY_BASE_DELAY = 0.25
 RETRY_MAX_DELAY = 4.0
 
+litellm.suppress_debug_info = True  # its help banner would land in the middle of streamed output
+
 
 class ModelError(Exception):
     """The model could not produce the turn; `str(exc)` is a sentence for the person asking."""
