@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import litellm
+from litellm.exceptions import MidStreamFallbackError
 
 from data360_chat.settings import Settings
 
@@ -128,6 +129,8 @@ def describe_failure(exc: BaseException, route: ModelRoute) -> str:
     """A sentence a person understands for a model failure."""
     status = getattr(exc, "status_code", None)
     where = f" at {urlsplit(route.api_base).netloc}" if route.api_base else ""
+    if isinstance(exc, MidStreamFallbackError):
+        return f"The model service{where} broke off in the middle of the answer. Please try again."
     if isinstance(exc, litellm.AuthenticationError | litellm.PermissionDeniedError) or status in (401, 403):
         return "The model service refused the credentials; check LLM_API_KEY."
     if isinstance(exc, litellm.RateLimitError) or status == 429:

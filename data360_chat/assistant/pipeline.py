@@ -79,7 +79,7 @@ def check_message(text: str, settings: Settings) -> str:
     return text.strip()
 
 
-def _shielded(write: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
+def _shielded(write: Coroutine[Any, Any, object]) -> asyncio.Future[object]:
     """Run a final write to the end even if the task awaiting it is cancelled again."""
     task = asyncio.ensure_future(write)
     _final_writes.add(task)
@@ -142,6 +142,7 @@ class _Answer:
         self.prompt_tokens = 0
         self.completion_tokens = 0
         self.usage_known = True
+        self.turn_open = False
         self.model = model_routes(settings)[0].model
         self.saver = ProgressSaver(store)
 
@@ -169,6 +170,7 @@ class _Answer:
             while True:
                 limit_reached = rounds >= self.settings.max_tool_depth
                 turn: TurnResult | None = None
+                self.turn_open = True
                 separate = bool(self.pieces) and not self.text[-1].isspace()
                 async for item in stream_turn(
                     self.messages,
@@ -207,6 +209,7 @@ class _Answer:
             yield event
 
     def _count_usage(self, turn: TurnResult) -> None:
+        self.turn_open = False
         self.model = turn.model
         if turn.usage is None:
             self.usage_known = False
@@ -290,13 +293,14 @@ class _Answer:
         sources = sources_for(self._observations())
         grounding = self._grounding(sources)
         prompt, completion = self._usage()
+        latency = self.latency_ms()
         chart_ids = await self.store.complete(
             charts,
             content=self.text,
             model=self.model,
             prompt_tokens=prompt,
             completion_tokens=completion,
-            latency_ms=self.latency_ms(),
+            latency_ms=latency,
             grounded_share=grounding.share,
             sources=sources,
         )
@@ -304,29 +308,27 @@ class _Answer:
             yield ChartReady(chart_id, chart.title, chart.figure, chart.source, chart.summary, chart.points)
         yield SourcesReady(sources)
         yield UsageReported(prompt, completion)
-        yield self._done("complete", grounding)
+        yield AnswerDone(self.message_id, "complete", latency, grounding.share, grounding.ungrounded)
 
     def _usage(self) -> tuple[int | None, int | None]:
-        if not self.usage_known:
+        """Tokens of the whole answer; unknown when any turn ended (or was cut) without reporting them."""
+        if not self.usage_known or self.turn_open:
             return None, None
         return self.prompt_tokens, self.completion_tokens
 
-    def _done(self, status: AnswerStatus, grounding: Grounding | None = None) -> AnswerDone:
-        share = grounding.share if grounding else None
-        ungrounded = grounding.ungrounded if grounding else []
-        return AnswerDone(self.message_id, status, self.latency_ms(), share, ungrounded)
-
     async def fail(self, reason: str) -> AsyncIterator[AnswerEvent]:
-        await self._store_end("error", reason)
+        """End with an error: store the partial text and say what went wrong."""
+        latency = await self._store_end("error", reason)
         prompt, completion = self._usage()
         yield AnswerFailed(reason)
         yield UsageReported(prompt, completion)
-        yield self._done("error")
+        yield AnswerDone(self.message_id, "error", latency, None, [])
 
-    async def _store_end(self, status: AnswerStatus, error: str | None) -> None:
-        """Store how an unfinished answer ended: partial text, unfinished tool calls closed, usage if known."""
+    async def _store_end(self, status: AnswerStatus, error: str | None) -> int:
+        """Store how an unfinished answer ended (partial text, unfinished tool calls closed); its latency."""
         await self.saver.stop()
         prompt, completion = self._usage()
+        latency = self.latency_ms()
         await self.store.end(
             self.runs,
             content=self.text,
@@ -335,8 +337,9 @@ class _Answer:
             model=self.model,
             prompt_tokens=prompt,
             completion_tokens=completion,
-            latency_ms=self.latency_ms(),
+            latency_ms=latency,
         )
+        return latency
 
     async def cancelled(self) -> None:
         """Stop: keep the partial text as `cancelled` (the write completes even if cancelled again)."""

@@ -1,12 +1,18 @@
-"""Fixtures for the assistant: a scripted model server on loopback and settings that point LiteLLM at it."""
+"""Fixtures for the assistant: the scripted model server, the offline MCP server and its client, a chat."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
+from data360_chat.db.engine import Database
+from data360_chat.repositories.chats import create_chat
+from data360_chat.repositories.users import create_user
 from data360_chat.settings import Settings
+from tests.assistant.wdi import data_dir
 from tests.support.scripted_llm import ScriptedLLM
 
 
@@ -29,3 +35,32 @@ def scripted_settings(server: ScriptedLLM, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def offline_mcp_url() -> Iterator[str]:
+    """The built-in offline Data360 MCP server over HTTP on loopback, serving the WDI core bundle."""
+    from data360_chat.offline_mcp.process import start_offline_server
+
+    with start_offline_server(Settings(data360_offline_data=data_dir())) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+async def hub(offline_mcp_url: str) -> AsyncIterator[Any]:
+    """The app's MCP client connected to the offline server."""
+    from data360_chat.mcp_client import McpHub
+
+    connected = McpHub(Settings(data360_mcp_url=offline_mcp_url))
+    await connected.start()
+    yield connected
+    await connected.close()
+
+
+@pytest.fixture
+async def owner(database: Database) -> tuple[uuid.UUID, uuid.UUID]:
+    """A user and one of their chats: `(user_id, chat_id)`."""
+    async with database.session() as session:
+        user = await create_user(session, f"{uuid.uuid4().hex[:8]}@example.org")
+        chat = await create_chat(session, user.id)
+    return user.id, chat.id

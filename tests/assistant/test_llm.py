@@ -10,7 +10,7 @@ import pytest
 
 from data360_chat.assistant.llm import ModelError, TurnResult, stream_turn
 from tests.assistant.conftest import scripted_settings
-from tests.support.scripted_llm import Cut, Hang, Pause, Reply, ScriptedLLM, Text, ToolCall
+from tests.support.scripted_llm import Cut, Hang, Pause, Reply, ScriptedLLM, Text, ToolCall, many_words
 
 QUESTION = [{"role": "user", "content": "Population of Kenya?"}]
 TOOLS = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}]
@@ -134,7 +134,7 @@ async def test_a_hang_mid_stream_is_bounded_and_the_request_closed(llm: Scripted
 
 
 async def test_the_deadline_stops_a_slow_but_steady_stream(llm: ScriptedLLM):
-    llm.set_script([Reply(steps=(Text("word " * 400, per_chunk=5),), chunk_delay=0.05)])
+    llm.set_script([Reply(steps=(Text(many_words(400), per_chunk=5),), chunk_delay=0.05)])
     started = time.perf_counter()
     with pytest.raises(ModelError, match="time limit"):
         await run_turn(scripted_settings(llm), deadline_in=1.5)
@@ -142,7 +142,7 @@ async def test_the_deadline_stops_a_slow_but_steady_stream(llm: ScriptedLLM):
 
 
 async def test_cancelling_the_consumer_closes_the_request(llm: ScriptedLLM):
-    llm.set_script([Reply(steps=(Text("word " * 200, per_chunk=5),), chunk_delay=0.02)])
+    llm.set_script([Reply(steps=(Text(many_words(200), per_chunk=5),), chunk_delay=0.02)])
     settings = scripted_settings(llm)
     streaming = asyncio.Event()
 

@@ -100,6 +100,11 @@ class Reply:
 Script = Sequence[Reply] | Callable[[dict[str, Any]], Reply]
 
 
+def many_words(count: int) -> str:
+    """A long text of distinct words (LiteLLM rejects a stream that repeats one chunk about 100 times)."""
+    return " ".join(f"word{number}" for number in range(count)) + " "
+
+
 @dataclass
 class Recorded:
     """One request the server received and what it did with it."""
