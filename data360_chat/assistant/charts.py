@@ -19,7 +19,9 @@ MAX_BARS = 30
 MAX_POINTS_PER_SERIES = 400
 MAX_ROWS = 10_000
 MAX_CHARTS = 4
-UNIT_IN_NAME = re.compile(r"\(([^()]*)\)\s*$")
+PARENTHESES = re.compile(r"\(([^()]*)\)")
+TRAILING_PARENTHESES = re.compile(r"(\s*\([^()]*\))+\s*$")
+UNIT_MARKS = ("%", "US$", "LCU", "per ", "tons", "years", "kt", "kg")
 
 
 @dataclass(frozen=True)
@@ -39,16 +41,16 @@ class ChartSpec:
 
 
 def unit_of(name: str, unit: str | None = None) -> str:
-    """The unit of an indicator: given, or the last parenthesis of its name ("GDP (current US$)" → "current US$")."""
+    """The unit of an indicator: given, or the parenthesis of its name that names one ("GDP (current US$)")."""
     if unit:
         return unit
-    match = UNIT_IN_NAME.search(name or "")
-    return match.group(1).strip() if match else ""
+    groups = [group.strip() for group in PARENTHESES.findall(name or "")]
+    return next((g for g in reversed(groups) if any(mark in g for mark in UNIT_MARKS)), groups[-1] if groups else "")
 
 
 def short_name(name: str) -> str:
-    """The indicator name without its trailing unit parenthesis."""
-    return UNIT_IN_NAME.sub("", name or "").strip() or name
+    """The indicator name without its trailing parentheses (unit, method)."""
+    return TRAILING_PARENTHESES.sub("", name or "").strip() or name
 
 
 def value_format(values: Sequence[float]) -> str:

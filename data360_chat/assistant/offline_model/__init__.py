@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import litellm
+from litellm.utils import custom_llm_setup
 
 from data360_chat.assistant.llm import OFFLINE_PROVIDER
 
@@ -17,4 +18,4 @@ def register_offline_model() -> None:
         *litellm.custom_provider_map,
         {"provider": OFFLINE_PROVIDER, "custom_handler": OfflineModel()},
     ]
-    litellm.custom_llm_setup()
+    custom_llm_setup()

@@ -28,6 +28,7 @@ VIZ_SPEC = "data360_get_viz_spec"
 PAGE_SIZE = 100
 MAX_PAGES = 5
 NEAR_YEARS = 10
+WIDE_YEARS = 40
 MODIFIERS = {"growth", "urban", "rural", "female", "male", "capita", "change", "share", "ratio", "per"}
 
 
@@ -166,6 +167,28 @@ def _collect(
     return points, None, None
 
 
+def _wider_search(
+    question: Question, indicators: list[Indicator], found: list[list[Point]], exchanges: list[Exchange]
+) -> list[tuple[str, dict[str, Any]]]:
+    """For a year asked about in some countries with nothing near it: fetch all their years, once."""
+    if question.single_year is None or question.ranking or not question.places:
+        return []
+    calls = []
+    for indicator, points in zip(indicators, found, strict=True):
+        missing = [code for code in question.country_codes if code not in {p.code for p in points}]
+        asked = [e for e in exchanges if e.name == GET_DATA and e.arguments.get("indicator_id") == indicator.idno]
+        if missing and len(asked) == 1:
+            wanted = question.single_year
+            arguments = {
+                **data_arguments(question, indicator),
+                "disaggregation_filters": {"REF_AREA": ",".join(missing)},
+                "start_year": min(wanted, indicator.first_year or wanted - WIDE_YEARS),
+                "end_year": max(wanted, indicator.last_year or wanted + WIDE_YEARS),
+            }
+            calls.append((GET_DATA, arguments))
+    return calls
+
+
 def next_step(text: str, exchanges: list[Exchange], tools: set[str], gazetteer: Gazetteer) -> Step:
     """What to do now for this question, given the tool results so far."""
     question = parse_question(text, gazetteer)
@@ -182,6 +205,9 @@ def next_step(text: str, exchanges: list[Exchange], tools: set[str], gazetteer: 
     next_pages = [(GET_DATA, page) for _, page, _ in collected if page is not None]
     if next_pages:
         return CallTools(next_pages)
+    wider = _wider_search(question, picked, [found for found, _, _ in collected], exchanges)
+    if wider:
+        return CallTools(wider)
     errors = [error for _, _, error in collected if error]
     if errors:
         return Reply(f"{writer.LABEL}\n\nThe data could not be fetched: {errors[0]}")

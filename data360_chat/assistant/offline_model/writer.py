@@ -10,6 +10,7 @@ from data360_chat.assistant.offline_model.question import Question
 from data360_chat.assistant.regions import is_aggregate
 from data360_chat.assistant.sources import attribution, indicator_url, year_key
 
+SHORT_SERIES = 12
 LABEL = "_Offline model: this answer is assembled by fixed rules from Data360 data, without a language model._"
 EXAMPLES = (
     "- a trend: *Population of Kenya since 2000*, *Inflation in Argentina over the last twenty years*\n"
@@ -71,9 +72,9 @@ def ranking(question: Question, indicator: Indicator, points: list[Point]) -> st
     if question.single_year and question.single_year != year:
         lines.append(f"There is no data for {question.single_year}; the nearest year with data is {year}.\n")
     lines.append(
-        f"The {len(shown)} {question.ranking} of {len(in_year)} countries with data in {year} for "
-        f"**{indicator.name}** (indicator `{indicator.idno}`, {attribution(indicator.database_id)}); "
-        "regional and income-group aggregates are left out:\n"
+        f"The {question.ranking} values in {year} for **{indicator.name}** (indicator `{indicator.idno}`, "
+        f"{attribution(indicator.database_id)}), among the countries with data; regional and income-group "
+        "aggregates are left out:\n"
     )
     lines.extend(f"{rank}. {p.country}: {_value(p, unit)}" for rank, p in enumerate(shown, 1))
     lines.extend(["", _source_line([indicator])])
@@ -82,8 +83,8 @@ def ranking(question: Question, indicator: Indicator, points: list[Point]) -> st
 
 def _series_sentence(points: list[Point], unit: str) -> str:
     first, last = points[0], points[-1]
-    if len(points) == 1:
-        return f"{first.country}: {_value(first, unit)} in {first.year}."
+    if len(points) <= SHORT_SERIES:
+        return f"{first.country}: " + ", ".join(f"{_value(p, unit)} in {p.year}" for p in points) + "."
     sentence = f"{first.country}: {_value(first, unit)} in {first.year} and {_value(last, unit)} in {last.year}"
     high = max(points, key=lambda p: p.value)
     low = min(points, key=lambda p: p.value)
@@ -96,6 +97,7 @@ def _series_sentence(points: list[Point], unit: str) -> str:
 
 
 def _coverage_note(question: Question, points: list[Point], requested: tuple[int | None, int | None]) -> str | None:
+    """A sentence on years asked for that the country's data does not have."""
     start, end = requested
     years = [p.year for p in points if isinstance(p.year, int)]
     if not years:
@@ -108,6 +110,8 @@ def _coverage_note(question: Question, points: list[Point], requested: tuple[int
     if not notes:
         return None
     asked = f"{start}–{end}" if start and end else f"since {start}" if start else f"until {end}"
+    if question.last_years:
+        asked = f"the last {question.last_years} years, {asked}"
     return f"For {points[0].country} the data has {' and '.join(notes)} (you asked for {asked})."
 
 
@@ -171,8 +175,8 @@ def scatter(indicators: Sequence[Indicator], points: Sequence[list[Point]]) -> s
     year = max(pairs, key=lambda y: (pairs[y], year_key(y)))
     first, other = indicators
     return (
-        f"{LABEL}\n\n**{other.name}** against **{first.name}** in {year}: {pairs[year]} countries have data for "
-        f"both (indicators `{first.idno}` and `{other.idno}`); the chart plots one point per country.\n\n"
+        f"{LABEL}\n\n**{other.name}** against **{first.name}** in {year} (indicators `{first.idno}` and "
+        f"`{other.idno}`): the chart plots one point for each country with data for both.\n\n"
         + _source_line(indicators)
     )
 
