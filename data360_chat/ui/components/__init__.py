@@ -1,0 +1,1 @@
+"""Reflex components: plain functions of state."""

@@ -1,0 +1,1 @@
+"""Reflex states: thin adapters over the app's services."""
