@@ -13,6 +13,7 @@ config = rx.Config(
     frontend_port=settings.port,
     backend_port=settings.port,
     redis_url=settings.redis_url,
+    trusted_proxy_hops=settings.trusted_proxy_hops,
     cors_allowed_origins=[settings.public_url or f"http://localhost:{settings.port}"],
     telemetry_enabled=False,
     show_built_with_reflex=False,

@@ -113,9 +113,14 @@ class Settings(BaseSettings):
         default_factory=list, description="Values of that claim that make a user an admin (comma-separated)."
     )
     jwt_issuer: str | None = Field(None, description="Issuer of accepted bearer tokens (default: the OIDC issuer).")
-    jwt_audience: str | None = Field(None, description="Audience required in bearer access tokens.")
+    jwt_audience: str | None = Field(
+        None, description="Audience required in bearer access tokens (default: `OIDC_CLIENT_ID`)."
+    )
     jwt_jwks_url: str | None = Field(None, description="JWKS URL for bearer tokens (default: from OIDC discovery).")
     login_rate_limit: int = Field(5, ge=1, description="Failed sign-ins allowed per minute per account and per IP.")
+    trusted_proxy_hops: int = Field(
+        0, ge=0, description="Reverse proxies in front of the app whose `X-Forwarded-For` gives the client's IP."
+    )
 
     _split_lists = field_validator("mcp_allowed_hosts", "admin_emails", "oidc_admin_values", mode="before")(_split_csv)
 

@@ -7,9 +7,10 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError
 
+from data360_chat.auth.notices import NOTICES
 from data360_chat.auth.passwords import (
-    WeakPassword,
-    check_password_rules,
+    MAX_LENGTH,
+    MIN_LENGTH,
     hash_password,
     needs_rehash,
     verify_password,
@@ -22,27 +23,32 @@ from data360_chat.repositories import users
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 EMAIL_MAX = 320
 NAME_MAX = 200
-WRONG_CREDENTIALS = "Wrong email or password."
 
 
 class AccountError(Exception):
-    """A sign-up, sign-in or password change was refused; the message is meant for the person."""
+    """A sign-up, sign-in or password change was refused; `code` names the notice shown to the person."""
 
-
-class SignUpClosed(AccountError):
-    """Sign-up is closed on this server."""
-
-
-class RateLimited(AccountError):
-    """Too many failed sign-ins for this account or from this address."""
+    def __init__(self, code: str) -> None:
+        super().__init__(NOTICES[code])
+        self.code = code
 
 
 def check_email(email: str) -> str:
     """The normalised email, or `AccountError` if it does not look like one."""
     normalized = users.normalize_email(email)
     if len(normalized) > EMAIL_MAX or not EMAIL_PATTERN.match(normalized):
-        raise AccountError("Enter a valid email address, like name@example.org.")
+        raise AccountError("invalid_email")
     return normalized
+
+
+def check_new_password(password: str) -> None:
+    """`AccountError` unless the password meets the rules."""
+    if len(password) < MIN_LENGTH:
+        raise AccountError("password_short")
+    if len(password) > MAX_LENGTH:
+        raise AccountError("password_long")
+    if not password.strip():
+        raise AccountError("password_blank")
 
 
 class LocalAccounts:
@@ -59,19 +65,16 @@ class LocalAccounts:
     async def sign_up(self, email: str, password: str, display_name: str = "") -> User:
         """Create an account; the very first account, and any in `ADMIN_EMAILS`, is an admin."""
         if not self.signup_open:
-            raise SignUpClosed("Sign-up is closed on this server. Ask an administrator for an account.")
+            raise AccountError("signup_closed")
         email = check_email(email)
-        try:
-            check_password_rules(password)
-        except WeakPassword as exc:
-            raise AccountError(str(exc)) from exc
+        check_new_password(password)
         password_hash = await hash_password(password)
         name = " ".join(display_name.split())[:NAME_MAX] or email.split("@", 1)[0]
         try:
             async with self.database.session() as session:
                 await users.lock_account_creation(session)
                 if await users.get_user_by_email(session, email) is not None:
-                    raise AccountError("An account with this email already exists. Sign in instead.")
+                    raise AccountError("email_taken")
                 first = await users.count_users(session) == 0
                 user = await users.create_user(
                     session,
@@ -82,20 +85,20 @@ class LocalAccounts:
                 )
                 user.last_login_at = utcnow()
         except IntegrityError as exc:
-            raise AccountError("An account with this email already exists. Sign in instead.") from exc
+            raise AccountError("email_taken") from exc
         return user
 
     async def sign_in(self, email: str, password: str, *, ip: str) -> User:
-        """The account if the password is right; otherwise one generic `AccountError` (or `RateLimited`)."""
+        """The account if the password is right; otherwise one generic `AccountError` (or `rate_limited`)."""
         normalized = users.normalize_email(email)[:EMAIL_MAX]
         if await self.limiter.blocked(normalized, ip):
-            raise RateLimited(SignInLimiter.MESSAGE)
+            raise AccountError("rate_limited")
         async with self.database.session() as session:
             user = await users.get_user_by_email(session, normalized) if normalized else None
         stored_hash = user.password_hash if user is not None and user.is_active else None
         if not await verify_password(stored_hash, password):  # same work whether or not the account exists
             await self.limiter.failed(normalized, ip)
-            raise AccountError(WRONG_CREDENTIALS)
+            raise AccountError("wrong_credentials")
         assert user is not None and stored_hash is not None
         changes: dict[str, object] = {"last_login_at": utcnow()}
         if needs_rehash(stored_hash):
@@ -108,18 +111,15 @@ class LocalAccounts:
         async with self.database.session() as session:
             user = await users.get_user(session, user_id)
         if user is None or not user.is_active:
-            raise AccountError("This account no longer exists.")
+            raise AccountError("account_gone")
         if user.password_hash is None:
-            raise AccountError("This account signs in through your organisation; change the password there.")
+            raise AccountError("no_local_password")
         if await self.limiter.blocked(user.email, ip):
-            raise RateLimited(SignInLimiter.MESSAGE)
+            raise AccountError("rate_limited")
         if not await verify_password(user.password_hash, current):
             await self.limiter.failed(user.email, ip)
-            raise AccountError("The current password is wrong.")
-        try:
-            check_password_rules(new)
-        except WeakPassword as exc:
-            raise AccountError(str(exc)) from exc
+            raise AccountError("wrong_current_password")
+        check_new_password(new)
         new_hash = await hash_password(new)
         async with self.database.session() as session:
             await users.update_user(session, user_id, password_hash=new_hash)

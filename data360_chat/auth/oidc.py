@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import logging
+
 import httpx
+import httpx2
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.starlette_client import OAuth
 from joserfc.errors import JoseError
@@ -17,6 +20,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from data360_chat.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# authlib talks to the issuer through httpx2 (httpx where that is missing): failures of either mean "unreachable".
+NETWORK_ERRORS = (httpx.HTTPError, httpx2.HTTPError, OSError)
 
 CLIENT_NAME = "oidc"
 HTTP_TIMEOUT = 10.0
@@ -57,7 +65,7 @@ class OidcClient:
         """The issuer named by the discovery document."""
         try:
             metadata = await self._app.load_server_metadata()
-        except (httpx.HTTPError, ValueError) as exc:
+        except (*NETWORK_ERRORS, ValueError) as exc:
             raise OidcUnavailable(str(exc) or type(exc).__name__) from exc
         issuer = metadata.get("issuer")
         if not isinstance(issuer, str) or not issuer:
@@ -76,7 +84,7 @@ class OidcClient:
         """The redirect to the issuer's sign-in page (state, nonce and PKCE verifier saved in the session)."""
         try:
             return await self._app.authorize_redirect(request, redirect_uri)
-        except (httpx.HTTPError, ValueError, RuntimeError) as exc:
+        except (*NETWORK_ERRORS, ValueError, RuntimeError) as exc:
             raise OidcUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def finish(self, request: Request) -> dict[str, Any]:
@@ -84,10 +92,12 @@ class OidcClient:
         try:
             token = await self._app.authorize_access_token(request)
         except OAuthError as exc:
+            log.info("OIDC sign-in refused: %s %s", exc.error, exc.description)
             raise OidcRefused(_refusal(exc)) from exc
         except JoseError as exc:
+            log.info("OIDC ID token refused: %s", exc)
             raise OidcRefused("The sign-in response could not be verified. Try signing in again.") from exc
-        except (httpx.HTTPError, ValueError, RuntimeError) as exc:
+        except (*NETWORK_ERRORS, ValueError, RuntimeError) as exc:
             raise OidcUnavailable(str(exc) or type(exc).__name__) from exc
         claims = token.get("userinfo")
         if not claims:

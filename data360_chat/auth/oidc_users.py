@@ -34,14 +34,14 @@ class AdminRule:
 def email_from_claims(claims: Mapping[str, Any]) -> str:
     """The person's email: `email`, else an email-shaped `preferred_username` or `upn` (Azure AD)."""
     if claims.get("email_verified") is False:
-        raise AccountError("Your identity provider has not verified your email address.")
+        raise AccountError("email_unverified")
     for name in ("email", "preferred_username", "upn"):
         value = claims.get(name)
         if isinstance(value, str):
             email = users.normalize_email(value)
             if len(email) <= EMAIL_MAX and EMAIL_PATTERN.match(email):
                 return email
-    raise AccountError("Your identity provider did not share an email address, which this app needs.")
+    raise AccountError("no_email")
 
 
 def name_from_claims(claims: Mapping[str, Any], email: str) -> str:
@@ -63,7 +63,7 @@ async def account_for_claims(
     """
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
-        raise AccountError("Your identity provider sent a token without a subject.")
+        raise AccountError("no_subject")
     async with database.session() as session:
         user = await users.get_user_by_identity(session, issuer, subject)
         if user is not None and not refresh:
@@ -78,7 +78,7 @@ async def account_for_claims(
             if user is None:
                 user = await users.get_user_by_email(session, email)
                 if user is not None and user.oidc_subject is not None:
-                    raise AccountError("This email belongs to another account. Ask an administrator for help.")
+                    raise AccountError("email_conflict")
             fields: dict[str, object] = {"display_name": name, "is_admin": admin}
             if refresh:
                 fields["last_login_at"] = utcnow()
@@ -88,4 +88,4 @@ async def account_for_claims(
                 session, user.id, email=email, oidc_issuer=issuer, oidc_subject=subject, **fields
             )
     except IntegrityError as exc:
-        raise AccountError("This email belongs to another account. Ask an administrator for help.") from exc
+        raise AccountError("email_conflict") from exc

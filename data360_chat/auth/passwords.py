@@ -18,20 +18,6 @@ MAX_LENGTH = 1024
 _hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4
 
 
-class WeakPassword(ValueError):
-    """The password does not meet the rules; the message says why."""
-
-
-def check_password_rules(password: str) -> None:
-    """Raise `WeakPassword` unless the password is between 8 and 1024 characters and not only spaces."""
-    if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"Use at least {MIN_LENGTH} characters for the password.")
-    if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"Use at most {MAX_LENGTH} characters for the password.")
-    if not password.strip():
-        raise WeakPassword("The password cannot be only spaces.")
-
-
 async def hash_password(password: str) -> str:
     """The argon2id hash of a password."""
     return await asyncio.to_thread(_hasher.hash, password)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -29,8 +30,9 @@ class MemoryFailureCounter:
 
     MAX_KEYS = 100_000
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._failures: dict[str, deque[float]] = {}
+        self._clock = clock
 
     def _trimmed(self, key: str, now: float) -> deque[float]:
         times = self._failures.get(key)
@@ -43,10 +45,10 @@ class MemoryFailureCounter:
         return times
 
     async def recent(self, key: str) -> int:
-        return len(self._trimmed(key, time.monotonic()))
+        return len(self._trimmed(key, self._clock()))
 
     async def add(self, key: str) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if len(self._failures) >= self.MAX_KEYS:  # under a flood, forget the keys that went quiet
             for stale in [k for k, t in self._failures.items() if not t or t[-1] <= now - WINDOW_SECONDS]:
                 del self._failures[stale]
@@ -59,19 +61,20 @@ class RedisFailureCounter:
 
     PREFIX = "d360:signin-failures:"
 
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, clock: Callable[[], float] = time.time) -> None:
         self.redis = client
+        self._clock = clock
 
     async def recent(self, key: str) -> int:
         name = self.PREFIX + key
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(name, "-inf", time.time() - WINDOW_SECONDS)
+            pipe.zremrangebyscore(name, "-inf", self._clock() - WINDOW_SECONDS)
             pipe.zcard(name)
             _, count = await pipe.execute()
         return int(count)
 
     async def add(self, key: str) -> None:
-        name, now = self.PREFIX + key, time.time()
+        name, now = self.PREFIX + key, self._clock()
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zadd(name, {f"{now}:{uuid.uuid4().hex[:8]}": now})
             pipe.expire(name, int(WINDOW_SECONDS) + 1)
@@ -80,8 +83,6 @@ class RedisFailureCounter:
 
 class SignInLimiter:
     """Refuses sign-in attempts once an account or an IP had more than `limit` failures in the last minute."""
-
-    MESSAGE = "Too many failed sign-ins. Wait a minute, then try again."
 
     def __init__(self, counter: FailureCounter, limit: int) -> None:
         self.counter = counter

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import redis.asyncio as aioredis
 
@@ -20,6 +20,7 @@ from data360_chat.auth.local_accounts import AccountError, LocalAccounts
 from data360_chat.auth.oidc import OidcClient, OidcUnavailable
 from data360_chat.auth.oidc_users import AdminRule, account_for_claims
 from data360_chat.auth.rate_limit import MemoryFailureCounter, RedisFailureCounter, SignInLimiter
+from data360_chat.auth.secret_key import load_secret_key
 from data360_chat.auth.sessions import DatabaseSessions, RedisSessions, SessionPolicy, SessionStore
 from data360_chat.db.engine import Database, get_database
 from data360_chat.repositories.users import get_user, normalize_email
@@ -62,6 +63,11 @@ class AuthService:
         )
         self.oidc: OidcClient | None = OidcClient(settings) if settings.oidc_discovery_url else None
         self.bearer: BearerTokenVerifier | None = self._bearer_verifier()
+
+    @cached_property
+    def secret_key(self) -> bytes:
+        """The server secret (signs the short-lived OIDC state cookie)."""
+        return load_secret_key(self.settings)
 
     @property
     def cookie_name(self) -> str:
@@ -123,6 +129,13 @@ class AuthService:
             log.warning("bearer tokens cannot be checked: %s", exc)
             return None
         return await self._current(user.id, "bearer")
+
+    async def change_password(
+        self, user_id: uuid.UUID, current: str, new: str, *, ip: str, keep_session: str | None
+    ) -> int:
+        """Change a local password and end the account's other sessions; returns how many ended."""
+        await self.local.change_password(user_id, current, new, ip=ip)
+        return await self.sessions.end_all(user_id, keep_token=keep_session)
 
 
 def redis_client(url: str | None) -> aioredis.Redis | None:

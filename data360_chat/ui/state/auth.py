@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import uuid
 from typing import ClassVar, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import reflex as rx
 
 from data360_chat.auth.identity import CurrentUser
+from data360_chat.auth.notices import notice
+from data360_chat.auth.redirects import safe_next
 from data360_chat.auth.service import get_auth_service
 from data360_chat.settings import get_settings
 
 SIGN_IN_ROUTE = "/sign-in"
+SIGN_UP_ROUTE = "/sign-up"
+OIDC_LOGIN_ROUTE = "/auth/oidc/login"
 
 StateType = TypeVar("StateType", bound=type[rx.State])
 
@@ -41,13 +45,6 @@ def user_data_state(state_class: StateType) -> StateType:
     """Class decorator: reset this state whenever the tab's user changes."""
     AuthState.user_data_states.append(state_class)
     return state_class
-
-
-def safe_next(path: str | None) -> str:
-    """A local path to return to after sign-in (anything else becomes `/`)."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path or any(c < " " for c in path):
-        return "/"
-    return path
 
 
 class AuthState(rx.State):
@@ -109,3 +106,46 @@ class AuthState(rx.State):
     async def refresh_user(self) -> None:
         """`on_load` of pages open to everyone: show who is signed in, if anyone."""
         await self.current_user()
+
+
+class AuthFormState(rx.State):
+    """The sign-in and sign-up pages: which notice to show and where to go afterwards."""
+
+    error: str = ""
+    notice: str = ""
+    next_path: str = "/"
+    signup_open: bool = get_settings().signup_open
+    oidc_mode: bool = get_settings().auth_mode == "oidc"
+
+    def _with_next(self, path: str) -> str:
+        return f"{path}?{urlencode({'next': self.next_path})}" if self.next_path != "/" else path
+
+    @rx.var
+    def sign_in_href(self) -> str:
+        """The sign-in page, keeping where to go afterwards."""
+        return self._with_next(SIGN_IN_ROUTE)
+
+    @rx.var
+    def sign_up_href(self) -> str:
+        """The sign-up page, keeping where to go afterwards."""
+        return self._with_next(SIGN_UP_ROUTE)
+
+    @rx.var
+    def oidc_login_href(self) -> str:
+        """Where signing in through the organisation starts."""
+        return f"{OIDC_LOGIN_ROUTE}?{urlencode({'next': self.next_path})}"
+
+    @rx.event
+    async def load(self) -> rx.event.EventSpec | None:
+        """`on_load`: read `?error=`, `?notice=` and `?next=`; someone already signed in goes on to `next`."""
+        settings = get_settings()
+        params = self.router.url.query_parameters
+        self.error = notice(params.get("error"))
+        self.notice = notice(params.get("notice"))
+        self.next_path = safe_next(params.get("next"))
+        self.signup_open = settings.signup_open
+        self.oidc_mode = settings.auth_mode == "oidc"
+        auth = await self.get_state(AuthState)
+        if await auth.current_user() is not None:
+            return rx.redirect(self.next_path)
+        return None

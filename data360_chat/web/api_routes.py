@@ -1,0 +1,234 @@
+"""A small JSON API for programmatic clients: `/api/v1/...`.
+
+Authenticated by the session cookie, a bearer JWT from the configured issuer, or a personal API key
+(`Authorization: Bearer d360_...`). Another user's chat, message or chart answers exactly like a missing one (404).
+Requests authenticated by cookie that change something must come from a page of this app (Origin checked).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from data360_chat.auth.identity import CurrentUser
+from data360_chat.auth.service import AuthService
+from data360_chat.db.models import Chart, Chat, Message, ToolCall
+from data360_chat.repositories import NotFound
+from data360_chat.repositories.charts import get_chart, list_charts
+from data360_chat.repositories.chats import delete_chat, get_chat, list_chats, rename_chat, search_chats
+from data360_chat.repositories.messages import list_messages
+from data360_chat.repositories.tool_calls import list_tool_calls
+from data360_chat.web.chart_csv import csv_filename, rows_to_csv
+from data360_chat.web.requests import same_origin
+
+PREFIX = "/api/v1"
+NO_STORE = {"Cache-Control": "no-store"}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+Handler = Callable[[Request, CurrentUser], Awaitable[Response]]
+
+
+def error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    """A JSON error body: `{"error": code, "message": text}`."""
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers={**NO_STORE, **headers})
+
+
+def not_found() -> JSONResponse:
+    """The one answer for missing rows and other people's rows alike."""
+    return error(404, "not_found", "Not found.")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def chat_json(chat: Chat) -> dict[str, Any]:
+    """A chat as the API shows it."""
+    return {
+        "id": str(chat.id),
+        "title": chat.title,
+        "created_at": _iso(chat.created_at),
+        "updated_at": _iso(chat.updated_at),
+    }
+
+
+def message_json(message: Message, tool_calls: list[ToolCall], charts: list[Chart]) -> dict[str, Any]:
+    """A message with its tool calls and charts (each chart with its CSV link)."""
+    return {
+        "id": message.id,
+        "role": message.role,
+        "content": message.content,
+        "status": message.status,
+        "error": message.error,
+        "model": message.model,
+        "prompt_tokens": message.prompt_tokens,
+        "completion_tokens": message.completion_tokens,
+        "latency_ms": message.latency_ms,
+        "sources": message.sources or [],
+        "created_at": _iso(message.created_at),
+        "tool_calls": [
+            {
+                "tool": call.tool_name,
+                "arguments": call.arguments,
+                "status": call.status,
+                "error": call.error,
+                "duration_ms": call.duration_ms,
+            }
+            for call in tool_calls
+        ],
+        "charts": [
+            {"id": chart.id, "title": chart.title, "source": chart.source, "csv_url": f"{PREFIX}/charts/{chart.id}.csv"}
+            for chart in charts
+        ],
+    }
+
+
+def _chat_id(request: Request) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.path_params["chat_id"])
+    except ValueError:
+        return None
+
+
+def _cursor(value: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """`before=<updated_at>_<id>` as given in `next_before`."""
+    if not value:
+        return None
+    stamp, _, chat_id = value.rpartition("_")
+    return datetime.fromisoformat(stamp), uuid.UUID(chat_id)
+
+
+class ApiRoutes:
+    """The handlers, over a sign-in service resolved on each request."""
+
+    def __init__(self, service: Callable[[], AuthService]) -> None:
+        self.service = service
+
+    def authenticated(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        """Wrap a handler: resolve the user (401 if none), check Origin for cookie-authenticated changes."""
+
+        async def endpoint(request: Request) -> Response:
+            service = self.service()
+            authorization = request.headers.get("authorization")
+            if authorization:
+                user = await service.user_from_authorization(authorization)
+            else:
+                user = await service.user_from_cookies(request.headers.get("cookie", ""))
+                if user is not None and request.method in UNSAFE_METHODS and not same_origin(request, service.settings):
+                    return error(403, "bad_origin", "Changes with a session cookie must come from this app's pages.")
+            if user is None:
+                return error(
+                    401,
+                    "unauthorized",
+                    "Sign in, or send a bearer token or API key.",
+                    **{"WWW-Authenticate": 'Bearer realm="data360-chat"'},
+                )
+            return await handler(request, user)
+
+        return endpoint
+
+    async def me(self, request: Request, user: CurrentUser) -> Response:
+        return JSONResponse(
+            {"id": str(user.id), "email": user.email, "display_name": user.display_name, "is_admin": user.is_admin},
+            headers=NO_STORE,
+        )
+
+    async def chats(self, request: Request, user: CurrentUser) -> Response:
+        try:
+            limit = max(1, min(int(request.query_params.get("limit", "50")), 200))
+            before = _cursor(request.query_params.get("before"))
+        except ValueError:
+            return error(400, "bad_request", "`limit` must be a number and `before` a `next_before` value.")
+        query = request.query_params.get("q", "").strip()
+        async with self.service().database.session() as session:
+            if query:
+                rows = await search_chats(session, user.id, query[:200], limit=limit)
+            else:
+                rows = await list_chats(session, user.id, limit=limit, before=before)
+        last = rows[-1] if rows and len(rows) == limit and not query else None
+        next_before = f"{last.updated_at.isoformat()}_{last.id}" if last is not None else None
+        return JSONResponse({"chats": [chat_json(c) for c in rows], "next_before": next_before}, headers=NO_STORE)
+
+    async def chat(self, request: Request, user: CurrentUser) -> Response:
+        chat_id = _chat_id(request)
+        if chat_id is None:
+            return not_found()
+        async with self.service().database.session() as session:
+            if request.method == "GET":
+                chat = await get_chat(session, user.id, chat_id)
+                return JSONResponse(chat_json(chat), headers=NO_STORE) if chat is not None else not_found()
+            if request.method == "DELETE":
+                try:
+                    await delete_chat(session, user.id, chat_id)
+                except NotFound:
+                    return not_found()
+                return Response(status_code=204, headers=NO_STORE)
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            title = body.get("title") if isinstance(body, dict) else None
+            if not isinstance(title, str) or not title.strip():
+                return error(400, "bad_request", 'Send JSON like {"title": "New title"}.')
+            try:
+                chat = await rename_chat(session, user.id, chat_id, title)
+            except NotFound:
+                return not_found()
+            return JSONResponse(chat_json(chat), headers=NO_STORE)
+
+    async def messages(self, request: Request, user: CurrentUser) -> Response:
+        chat_id = _chat_id(request)
+        if chat_id is None:
+            return not_found()
+        async with self.service().database.session() as session:
+            if await get_chat(session, user.id, chat_id) is None:
+                return not_found()
+            rows = await list_messages(session, user.id, chat_id)
+            ids = [m.id for m in rows if m.id is not None]
+            calls = await list_tool_calls(session, user.id, ids)
+            charts = await list_charts(session, user.id, ids)
+        body = [
+            message_json(m, [c for c in calls if c.message_id == m.id], [c for c in charts if c.message_id == m.id])
+            for m in rows
+        ]
+        return JSONResponse({"chat_id": str(chat_id), "messages": body}, headers=NO_STORE)
+
+    async def chart_csv(self, request: Request, user: CurrentUser) -> Response:
+        try:
+            chart_id = int(request.path_params["chart_id"])
+        except ValueError:
+            return not_found()
+        async with self.service().database.session() as session:
+            chart = await get_chart(session, user.id, chart_id) if 0 < chart_id < 2**63 else None
+        if chart is None:
+            return not_found()
+        return Response(
+            rows_to_csv(chart.data),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                **NO_STORE,
+                "Content-Disposition": f'attachment; filename="{csv_filename(chart.title, chart_id)}"',
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    async def unknown(self, request: Request) -> Response:
+        return not_found()
+
+    def routes(self) -> list[BaseRoute]:
+        """The API routes (and a JSON 404 for any other path under the prefix)."""
+        auth = self.authenticated
+        return [
+            Route(f"{PREFIX}/me", auth(self.me), methods=["GET"]),
+            Route(f"{PREFIX}/chats", auth(self.chats), methods=["GET"]),
+            Route(f"{PREFIX}/chats/{{chat_id}}", auth(self.chat), methods=["GET", "PATCH", "DELETE"]),
+            Route(f"{PREFIX}/chats/{{chat_id}}/messages", auth(self.messages), methods=["GET"]),
+            Route(f"{PREFIX}/charts/{{chart_id}}.csv", auth(self.chart_csv), methods=["GET"]),
+            Route(f"{PREFIX}/{{rest:path}}", self.unknown),
+        ]

@@ -1,0 +1,123 @@
+"""The whole app, started the way production starts it (`python -m data360_chat serve`), for browser tests.
+
+    with running_app(db_url) as app:          # blocks while another test session has the app running
+        page.goto(app.url + "/sign-in")
+
+Reflex builds the frontend into the shared `.web/` folder when it starts, so only one app runs at a time from this
+tree: a file lock (`.data/app-server.lock`) is held from before the build until the app has stopped, across
+processes. Unless told otherwise the app gets no Redis and an MCP address nothing listens on (fine for pages
+that do not answer questions). Output goes to `test-artifacts/app-server-<port>.log`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from data360_chat.settings import PROJECT_ROOT
+from tests.support.net import free_port
+
+LOCK_PATH = PROJECT_ROOT / ".data" / "app-server.lock"
+LOG_DIR = PROJECT_ROOT / "test-artifacts"
+UNREACHABLE_MCP = "http://127.0.0.1:9/mcp"
+START_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    """An app serving page, websocket and HTTP routes on `url`."""
+
+    url: str
+    port: int
+    log_path: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The end of the app's output, for failure messages."""
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+
+@contextlib.contextmanager
+def exclusive_app_lock() -> Iterator[None]:
+    """Hold the tree-wide lock that serialises app servers (waits for whoever holds it)."""
+    LOCK_PATH.parent.mkdir(parents=True, exist_ok=True)
+    with LOCK_PATH.open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def app_environment(database_url: str, port: int, extra: Mapping[str, str]) -> dict[str, str]:
+    """The app's environment: this database and port, no Redis or MCP server unless `extra` names them."""
+    env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "PUBLIC_URL")}
+    env.update(
+        PORT=str(port),
+        DATABASE_URL=database_url,
+        DATA360_MCP_URL=UNREACHABLE_MCP,
+        LOG_LEVEL="warning",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen, log_path: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}; see {log_path}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/ping", timeout=2).status_code == 200 and httpx.get(url, timeout=5).status_code == 200:
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"the app did not serve {url} within {timeout:.0f} s; see {log_path}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=20)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # workers that outlived the launcher
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def running_app(
+    database_url: str, *, env: Mapping[str, str] | None = None, timeout: float = START_TIMEOUT
+) -> Iterator[RunningApp]:
+    """Start the app on a free port over `database_url` (with `env` on top) and stop it afterwards."""
+    with exclusive_app_lock():
+        port = free_port()
+        url = f"http://localhost:{port}"  # the origin the app allows for its websocket (rxconfig)
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        log_path = LOG_DIR / f"app-server-{port}.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "data360_chat", "serve"],
+                cwd=PROJECT_ROOT,
+                env=app_environment(database_url, port, env or {}),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            _wait_until_serving(url, process, log_path, timeout)
+            yield RunningApp(url=url, port=port, log_path=log_path)
+        finally:
+            _stop(process)
