@@ -7,9 +7,8 @@ and expiry, when the issuer sends the person back.
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
+from typing import Any
 
 import httpx
 import httpx2
