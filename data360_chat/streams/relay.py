@@ -1,0 +1,102 @@
+"""Answers shared between replicas through Redis: each answer's events in a Redis stream, Stop on a channel.
+
+The replica that runs an answer appends its events to the stream `d360:answer:<message id>`; a follower on any
+replica reads the stream from the start (the snapshot) and then blocks for what comes next. Stop requests are
+published on `d360:answer-stop`; every replica listens and stops the answer if it runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+
+from data360_chat.assistant.events import AnswerDone, AnswerEvent
+from data360_chat.streams.codec import decode, encode
+from data360_chat.streams.log import AnswerLog
+
+log = logging.getLogger(__name__)
+
+STOP_CHANNEL = "d360:answer-stop"
+FINISHED_TTL = 120  # seconds a finished answer's stream is kept for late followers
+
+
+def stream_key(message_id: int) -> str:
+    """The Redis stream of an answer's events."""
+    return f"d360:answer:{message_id}"
+
+
+class Relay:
+    """One replica's side of the shared streams."""
+
+    def __init__(self, client: Redis, *, running_ttl: int) -> None:
+        self.client = client
+        self.running_ttl = running_ttl
+
+    async def publish(self, message_id: int, events: list[AnswerEvent]) -> None:
+        """Append events to the answer's stream in one round trip (keeping it briefly once the answer ended)."""
+        key = stream_key(message_id)
+        async with self.client.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.xadd(key, {"e": encode(event)})
+            pipe.expire(key, FINISHED_TTL if isinstance(events[-1], AnswerDone) else self.running_ttl)
+            await pipe.execute()
+
+    async def forward(self, answer: AnswerLog, position: int) -> None:
+        """Publish the answer's events from `position` on as they come, batched while a write is in flight."""
+        message_id = answer.started.message_id
+        while True:
+            await answer.wait_beyond(position)
+            batch = answer.events[position:]
+            position += len(batch)
+            await self.publish(message_id, batch)
+            if isinstance(batch[-1], AnswerDone):
+                return
+
+    async def batches(self, message_id: int, *, block_ms: int) -> AsyncIterator[list[AnswerEvent]]:
+        """The stream so far as one batch, then new batches; an empty batch after `block_ms` without news.
+
+        Yields nothing if the stream does not exist. Ends after `AnswerDone`.
+        """
+        key = stream_key(message_id)
+        entries = await self.client.xrange(key)
+        if not entries:
+            return
+        last = entries[-1][0]
+        while True:
+            batch = [decode(fields[b"e"]) for _, fields in entries]
+            yield batch
+            if batch and isinstance(batch[-1], AnswerDone):
+                return
+            last = entries[-1][0] if entries else last
+            found = await self.client.xread({key: last}, block=block_ms)
+            entries = found[0][1] if found else []
+
+    async def request_stop(self, user_id: uuid.UUID, chat_id: uuid.UUID) -> None:
+        """Ask every replica to stop the chat's answer."""
+        await self.client.publish(STOP_CHANNEL, json.dumps({"user_id": str(user_id), "chat_id": str(chat_id)}))
+
+    async def listen_for_stops(self) -> PubSub:
+        """A subscription to Stop requests; they are heard from the moment this returns."""
+        pubsub = self.client.pubsub()
+        await pubsub.subscribe(STOP_CHANNEL)
+        return pubsub
+
+    @staticmethod
+    async def stop_requests(pubsub: PubSub) -> AsyncIterator[tuple[uuid.UUID, uuid.UUID]]:
+        """`(user_id, chat_id)` of each Stop asked for on the subscription; closes it when the caller stops."""
+        try:
+            async for message in pubsub.listen():
+                if message.get("type") != "message":
+                    continue
+                try:
+                    request = json.loads(message["data"])
+                    yield uuid.UUID(request["user_id"]), uuid.UUID(request["chat_id"])
+                except (ValueError, KeyError, TypeError):
+                    log.warning("ignored a malformed stop request")
+        finally:
+            await pubsub.aclose()

@@ -1,0 +1,71 @@
+"""Fixtures for answer streams: runners over the test database, with or without a shared Redis."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from data360_chat.db.engine import Database
+from data360_chat.repositories.chats import create_chat
+from data360_chat.repositories.users import create_user
+from data360_chat.streams import AnswerRunner
+from tests.assistant.conftest import llm, owner, scripted_settings  # noqa: F401  (fixtures)
+from tests.support.scripted_llm import ScriptedLLM
+
+MakeRunner = Callable[..., AnswerRunner]
+
+
+class NoTools:
+    """A hub without servers, until the MCP client lands: answers that need no data."""
+
+    def openai_tools(self) -> list[dict[str, Any]]:
+        return []
+
+    async def call(self, name: str, arguments: Any, *, timeout: float | None = None) -> Any:  # noqa: ASYNC109
+        raise AssertionError("no tools")
+
+
+@pytest.fixture
+def hub() -> NoTools:
+    """The hub answers use."""
+    return NoTools()
+
+
+@pytest.fixture
+async def redis_db(redis_url: str) -> AsyncIterator[str]:
+    """A Redis URL for this test, flushed of answer streams it leaves behind."""
+    yield redis_url
+    client = Redis.from_url(redis_url)
+    keys = [key async for key in client.scan_iter("d360:answer:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture
+async def make_runner(llm: ScriptedLLM, database: Database, hub: Any) -> AsyncIterator[MakeRunner]:  # noqa: F811
+    """Builds runners (replicas) over this test's database and the scripted model; closes them at the end."""
+    made: list[AnswerRunner] = []
+
+    def build(*, redis_url: str | None = None, **options: Any) -> AnswerRunner:
+        settings = scripted_settings(llm, redis_url=redis_url)
+        runner = AnswerRunner(settings=settings, database=database, hub=hub, **options)
+        made.append(runner)
+        return runner
+
+    yield build
+    for runner in made:
+        await runner.close()
+
+
+@pytest.fixture
+async def stranger(database: Database) -> tuple[uuid.UUID, uuid.UUID]:
+    """Another user and their chat."""
+    async with database.session() as session:
+        user = await create_user(session, f"{uuid.uuid4().hex[:8]}@example.org")
+        chat = await create_chat(session, user.id)
+    return user.id, chat.id
