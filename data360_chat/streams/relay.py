@@ -1,6 +1,6 @@
 """Answers shared between replicas through Redis: each answer's events in a Redis stream, Stop on a channel.
 
-The replica that runs an answer appends its events to the stream `d360:answer:<message id>`; a follower on any
+The replica that runs an answer appends its events to the stream `d360:answer:<chat id>:<message id>`; a follower on any
 replica reads the stream from the start (the snapshot) and then blocks for what comes next. Stop requests are
 published on `d360:answer-stop`; every replica listens and stops the answer if it runs it.
 """
@@ -25,9 +25,9 @@ STOP_CHANNEL = "d360:answer-stop"
 FINISHED_TTL = 120  # seconds a finished answer's stream is kept for late followers
 
 
-def stream_key(message_id: int) -> str:
+def stream_key(chat_id: uuid.UUID | None, message_id: int) -> str:
     """The Redis stream of an answer's events."""
-    return f"d360:answer:{message_id}"
+    return f"d360:answer:{chat_id}:{message_id}"
 
 
 class Relay:
@@ -37,9 +37,8 @@ class Relay:
         self.client = client
         self.running_ttl = running_ttl
 
-    async def publish(self, message_id: int, events: list[AnswerEvent]) -> None:
-        """Append events to the answer's stream in one round trip (keeping it briefly once the answer ended)."""
-        key = stream_key(message_id)
+    async def publish(self, key: str, events: list[AnswerEvent]) -> None:
+        """Append events to an answer's stream in one round trip (keeping it briefly once the answer ended)."""
         async with self.client.pipeline(transaction=False) as pipe:
             for event in events:
                 pipe.xadd(key, {"e": encode(event)})
@@ -48,21 +47,20 @@ class Relay:
 
     async def forward(self, answer: AnswerLog, position: int) -> None:
         """Publish the answer's events from `position` on as they come, batched while a write is in flight."""
-        message_id = answer.started.message_id
+        key = stream_key(answer.started.chat_id, answer.started.message_id)
         while True:
             await answer.wait_beyond(position)
             batch = answer.events[position:]
             position += len(batch)
-            await self.publish(message_id, batch)
+            await self.publish(key, batch)
             if isinstance(batch[-1], AnswerDone):
                 return
 
-    async def batches(self, message_id: int, *, block_ms: int) -> AsyncIterator[list[AnswerEvent]]:
+    async def batches(self, key: str, *, block_ms: int) -> AsyncIterator[list[AnswerEvent]]:
         """The stream so far as one batch, then new batches; an empty batch after `block_ms` without news.
 
         Yields nothing if the stream does not exist. Ends after `AnswerDone`.
         """
-        key = stream_key(message_id)
         entries = await self.client.xrange(key)
         if not entries:
             return

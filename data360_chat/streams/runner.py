@@ -34,7 +34,7 @@ from data360_chat.repositories import NotFound
 from data360_chat.repositories.messages import ChatBusy, interrupt_stale_answers, update_message
 from data360_chat.settings import Settings, get_settings
 from data360_chat.streams.log import AnswerLog
-from data360_chat.streams.relay import Relay
+from data360_chat.streams.relay import Relay, stream_key
 from data360_chat.streams.state import AnswerSnapshot, AnswerUpdate, UpdateBuilder
 from data360_chat.streams.stored import StoredAnswer, last_answer, load_answer, polled_batches, unseen_events
 
@@ -296,7 +296,8 @@ class AnswerRunner:
         assert self._relay is not None and stored.message.id is not None
         loop = asyncio.get_running_loop()
         quiet_since = loop.time()
-        async for batch in self._relay.batches(stored.message.id, block_ms=int(min(QUIET_CHECK, 1.0) * 1000)):
+        key = stream_key(stored.message.chat_id, stored.message.id)
+        async for batch in self._relay.batches(key, block_ms=int(min(QUIET_CHECK, 1.0) * 1000)):
             if batch:
                 for event in batch:
                     seen.apply(event)
@@ -409,7 +410,8 @@ class AnswerRunner:
         if self._relay is None:
             return
         try:
-            await self._relay.publish(answer.started.message_id, [answer.started])
+            key = stream_key(answer.started.chat_id, answer.started.message_id)
+            await self._relay.publish(key, [answer.started])
         except RedisError as exc:
             log.warning("answer %s is not shared through Redis: %s", answer.started.message_id, exc)
             return
