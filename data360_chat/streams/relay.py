@@ -59,11 +59,15 @@ class Relay:
     async def batches(self, key: str, *, block_ms: int) -> AsyncIterator[list[AnswerEvent]]:
         """The stream so far as one batch, then new batches; an empty batch after `block_ms` without news.
 
-        Yields nothing if the stream does not exist. Ends after `AnswerDone`.
+        Yields nothing if the stream does not appear within `block_ms` (the answer is not shared, or is gone).
+        Ends after `AnswerDone`.
         """
         entries = await self.client.xrange(key)
-        if not entries:
-            return
+        if not entries:  # the replica running the answer may be about to publish its start
+            found = await self.client.xread({key: "0-0"}, block=block_ms)
+            if not found:
+                return
+            entries = found[0][1]
         last = entries[-1][0]
         while True:
             batch = [decode(fields[b"e"]) for _, fields in entries]

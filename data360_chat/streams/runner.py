@@ -36,7 +36,14 @@ from data360_chat.settings import Settings, get_settings
 from data360_chat.streams.log import AnswerLog
 from data360_chat.streams.relay import Relay, stream_key
 from data360_chat.streams.state import AnswerSnapshot, AnswerUpdate, UpdateBuilder
-from data360_chat.streams.stored import StoredAnswer, last_answer, load_answer, polled_batches, unseen_events
+from data360_chat.streams.stored import (
+    StoredAnswer,
+    last_answer,
+    load_answer,
+    polled_batches,
+    still_streaming,
+    unseen_events,
+)
 
 log = logging.getLogger(__name__)
 
@@ -327,7 +334,7 @@ class AnswerRunner:
     async def stop(self, user_id: uuid.UUID, chat_id: uuid.UUID) -> bool:
         """Stop the chat's answer wherever it runs and wait (up to `STOP_WAIT`) for it to end.
 
-        True if an answer was streaming; the pipeline keeps its partial text as `cancelled`.
+        True if an answer was streaming and has stopped; the pipeline keeps its partial text as `cancelled`.
         """
         await self._prepare()
         running = self._owned(user_id, chat_id)
@@ -342,22 +349,32 @@ class AnswerRunner:
             return False
         assert stored.message.id is not None
         await self._relay.request_stop(user_id, chat_id)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + STOP_WAIT
-        while loop.time() < deadline:
-            await asyncio.sleep(0.05)
-            now = await load_answer(self.database, user_id, stored.message.id)
-            if now is None or not now.streaming:
-                break
-        return True
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STOP_WAIT):
+                while await still_streaming(self.database, user_id, stored.message.id):  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+                return True
+        return False
 
-    async def _serve_stops(self, pubsub: PubSub) -> None:
-        """Stop the answers other replicas ask to stop, if they run here."""
-        assert self._relay is not None
-        async for user_id, chat_id in self._relay.stop_requests(pubsub):
-            running = self._running.get(chat_id)
-            if running is not None and running.log.user_id == user_id and not running.log.finished:
-                running.task.cancel()
+    async def _serve_stops(self, relay: Relay, pubsub: PubSub) -> None:
+        """Stop the answers other replicas ask to stop, if they run here; listen again if Redis goes away."""
+        while True:
+            try:
+                async for user_id, chat_id in relay.stop_requests(pubsub):
+                    running = self._running.get(chat_id)
+                    if running is not None and running.log.user_id == user_id and not running.log.finished:
+                        running.task.cancel()
+            except RedisError as exc:
+                log.warning("listening for Stop requests failed (%s); trying again", exc)
+            pubsub = await self._listen_again(relay)
+
+    @staticmethod
+    async def _listen_again(relay: Relay) -> PubSub:
+        """A new Stop subscription, once Redis answers again."""
+        while True:
+            await asyncio.sleep(1.0)
+            with contextlib.suppress(RedisError):
+                return await relay.listen_for_stops()
 
     # --- the life of the runner -------------------------------------------------------------------------------
 
@@ -370,10 +387,10 @@ class AnswerRunner:
                 return
             if self.settings.redis_url:
                 client = Redis.from_url(self.settings.redis_url)
-                self._relay = Relay(client, running_ttl=int(self.settings.llm_answer_deadline) + 600)
-                self._track(
-                    self._background, asyncio.create_task(self._serve_stops(await self._relay.listen_for_stops()))
-                )
+                relay = Relay(client, running_ttl=int(self.settings.llm_answer_deadline) + 600)
+                stops = await relay.listen_for_stops()
+                self._relay = relay
+                self._track(self._background, asyncio.create_task(self._serve_stops(relay, stops)))
             await self._interrupt_stale()
             self._track(self._background, asyncio.create_task(self._heartbeat()))
             self._ready = True

@@ -75,6 +75,13 @@ async def load_answer(database: Database, user_id: uuid.UUID, message_id: int) -
     return StoredAnswer(message, question, calls, charts)
 
 
+async def still_streaming(database: Database, user_id: uuid.UUID, message_id: int) -> bool:
+    """Whether the answer exists and is still being written."""
+    async with database.session() as session:
+        message = await get_message(session, user_id, message_id)
+    return message is not None and message.status == "streaming"
+
+
 def unseen_events(stored: StoredAnswer, seen: AnswerSnapshot) -> list[AnswerEvent]:
     """The events that bring a follower who has seen `seen` up to `stored` (ending it if the answer ended)."""
     message = stored.message
