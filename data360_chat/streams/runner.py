@@ -221,7 +221,8 @@ class AnswerRunner:
         """The chat's last answer as updates at most every `interval` seconds, each with only what is new.
 
         The first update carries everything so far (`first=True`); the last one has `done` set. News after a quiet
-        spell goes out at once; while the answer streams, what arrives within `interval` is sent together.
+        spell goes out at once; while the answer streams, what arrives within `interval` is sent together. A tab
+        does: `async for update in runner.follow(user_id, chat_id): apply(update)`.
         """
         loop = asyncio.get_running_loop()
         inbox: asyncio.Queue[list[AnswerEvent] | BaseException | None] = asyncio.Queue()
@@ -234,7 +235,7 @@ class AnswerRunner:
             if isinstance(first, BaseException):
                 raise first
             yield builder.first(first)
-            flushed = loop.time()
+            flushed = float("-inf")  # the first news after the snapshot (often the first token) goes out at once
             ended = builder.snapshot.done is not None
             while not ended:
                 items = [await inbox.get()]
