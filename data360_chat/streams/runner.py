@@ -52,6 +52,7 @@ HEARTBEAT_INTERVAL = 5.0  # seconds between two "still running" marks on this re
 STALE_AFTER = 30.0  # an answer not marked for this long is taken as left behind by a stopped replica
 POLL_INTERVAL = 1.0  # seconds between two reads of an answer followed through the database
 QUIET_CHECK = 5.0  # seconds without news on a Redis stream before the database is asked how the answer is
+REDIS_WAIT_MS = 1000  # longest single wait on a Redis stream (and for a just-started answer's stream to appear)
 STOP_WAIT = 10.0  # seconds `stop()` waits for the answer to end
 
 BUSY = "An answer is already being written in this chat."
@@ -289,7 +290,9 @@ class AnswerRunner:
                     async for batch in batches:
                         yield batch
             except RedisError as exc:
-                log.warning("following answer %s through Redis failed (%s); reading the database", stored, exc)
+                log.warning(
+                    "following answer %s through Redis failed (%s); reading the database", stored.message.id, exc
+                )
             else:
                 if seen.message_id is not None:
                     return
@@ -305,7 +308,7 @@ class AnswerRunner:
         loop = asyncio.get_running_loop()
         quiet_since = loop.time()
         key = stream_key(stored.message.chat_id, stored.message.id)
-        async for batch in self._relay.batches(key, block_ms=int(min(QUIET_CHECK, 1.0) * 1000)):
+        async for batch in self._relay.batches(key, block_ms=REDIS_WAIT_MS):
             if batch:
                 for event in batch:
                     seen.apply(event)

@@ -4,6 +4,7 @@ it, and answers left behind by a replica that stopped."""
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +12,7 @@ from sqlalchemy import text
 from data360_chat.assistant import events as ev
 from data360_chat.repositories import NotFound
 from data360_chat.repositories.messages import ChatBusy, add_user_message, start_answer
+from data360_chat.settings import PROJECT_ROOT
 from data360_chat.streams import AnswerSnapshot
 from tests.streams.conftest import MakeRunner
 from tests.streams.test_runner import read_all, slow_text, stored, text_after
@@ -101,3 +103,36 @@ async def test_a_live_answer_is_kept_alive_while_it_waits(make_runner: MakeRunne
     updates = await read_all(make_runner(stale_after=0.8).follow(*owner, interval=0))  # a replica starting sweeps
     assert updates[-1].done.status == "complete"
     assert (await stored(database, owner, started.message_id)).content == "Let me think. Done."
+
+
+async def test_a_replica_that_dies_mid_answer_leaves_an_interrupted_answer(
+    make_runner: MakeRunner, llm: ScriptedLLM, database, db_url, owner, redis_db
+):
+    llm.set_script([slow_text(600)])
+    replica = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.streams.replica",
+        db_url,
+        redis_db,
+        llm.url,
+        *map(str, owner),
+        "Tell me a lot",
+        stdout=asyncio.subprocess.PIPE,
+        cwd=PROJECT_ROOT,
+    )
+    try:
+        message_id = int(await asyncio.wait_for(replica.stdout.readline(), 30))
+        survivor = make_runner(redis_url=redis_db, heartbeat_interval=0.2, stale_after=1.0)
+        follower = survivor.follow(*owner, interval=0)
+        updates = [await anext(follower) for _ in range(5)]
+        assert updates[0].message_id == message_id and all(u.status == "streaming" for u in updates)
+    finally:
+        if replica.returncode is None:
+            replica.kill()  # no chance to say anything: like a crash or a lost machine
+        await replica.wait()
+    updates += await read_all(follower)  # the survivor's sweep marks the answer interrupted; its follower ends
+    assert updates[-1].done.status == "error" and "server stopped" in updates[-1].failure
+    reply = await stored(database, owner, message_id)
+    assert reply.status == "error" and "".join(u.text for u in updates).startswith(reply.content)
+    await asyncio.wait_for(llm.requests[0].disconnected.wait(), 2)
