@@ -173,6 +173,8 @@ class AnswerRunner:
                 await events.aclose()  # the pipeline stores the partial answer as cancelled
                 answer.extend(await self._ending(user_id, answer))
                 raise
+            except NotFound:  # the chat was deleted: nobody is left to tell
+                answer.extend(await self._ending(user_id, answer))
             except Exception:
                 log.exception("answer %s broke off", first.message_id)
                 answer.extend(await self._ending(user_id, answer, failure=BROKEN))
@@ -409,14 +411,17 @@ class AnswerRunner:
                 log.warning("answer heartbeat failed: %s", exc)
 
     async def _mark_alive(self) -> None:
-        """Touch this replica's streaming answers so no other replica takes them for left behind."""
-        alive = [running.log for running in self._running.values() if not running.log.finished]
+        """Touch this replica's streaming answers so no other replica takes them for left behind; stop the ones
+        whose chat was deleted."""
+        alive = [running for running in self._running.values() if not running.log.finished]
         if not alive:
             return
         async with self.database.session() as session:
-            for answer in alive:
-                with contextlib.suppress(NotFound):
-                    await update_message(session, answer.user_id, answer.started.message_id)
+            for running in alive:
+                try:
+                    await update_message(session, running.log.user_id, running.log.started.message_id)
+                except NotFound:
+                    running.task.cancel()
 
     async def _interrupt_stale(self) -> None:
         async with self.database.session() as session:

@@ -10,6 +10,7 @@ import pytest
 from data360_chat.assistant import events as ev
 from data360_chat.db.engine import Database
 from data360_chat.repositories import NotFound
+from data360_chat.repositories.chats import delete_chat
 from data360_chat.repositories.messages import ChatBusy, get_message, list_messages
 from data360_chat.streams import AnswerSnapshot, AnswerUpdate
 from tests.streams.conftest import MakeRunner
@@ -189,3 +190,21 @@ async def test_another_users_chat_looks_missing(make_runner: MakeRunner, llm: Sc
         with pytest.raises(NotFound):
             await attempt
     assert await runner.stop(*owner) is True
+
+
+async def test_deleting_the_chat_mid_answer_ends_its_followers(
+    make_runner: MakeRunner, llm: ScriptedLLM, database, owner
+):
+    llm.set_script([slow_text(600)])
+    runner = make_runner(heartbeat_interval=0.2)
+    await runner.start(*owner, "Tell me a lot")
+    follower = runner.follow(*owner, interval=0)
+    while not (await anext(follower)).text:
+        pass
+    async with database.session() as session:
+        await delete_chat(session, *owner)
+    rest = await asyncio.wait_for(read_all(follower), 5)  # the answer would take 20 s
+    assert rest[-1].done.status == "cancelled"
+    await asyncio.wait_for(llm.requests[0].disconnected.wait(), 2)  # the model stopped writing it
+    with pytest.raises(NotFound):
+        await runner.start(*owner, "Anyone there?")
