@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 
 from data360_chat.db.engine import Database
 from data360_chat.repositories.chats import create_chat
@@ -33,17 +32,6 @@ class NoTools:
 def hub() -> NoTools:
     """The hub answers use."""
     return NoTools()
-
-
-@pytest.fixture
-async def redis_db(redis_url: str) -> AsyncIterator[str]:
-    """A Redis URL for this test, flushed of answer streams it leaves behind."""
-    yield redis_url
-    client = Redis.from_url(redis_url)
-    keys = [key async for key in client.scan_iter("d360:answer:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 @pytest.fixture

@@ -20,10 +20,10 @@ from tests.support.scripted_llm import Pause, Reply, ScriptedLLM, Text, many_wor
 
 
 async def test_a_tab_on_another_replica_follows_and_stops_the_answer(
-    make_runner: MakeRunner, llm: ScriptedLLM, database, owner, stranger, redis_db
+    make_runner: MakeRunner, llm: ScriptedLLM, database, owner, stranger, redis_url
 ):
     llm.set_script([slow_text(400)])
-    here, there = make_runner(redis_url=redis_db), make_runner(redis_url=redis_db)
+    here, there = make_runner(redis_url=redis_url), make_runner(redis_url=redis_url)
     started = await here.start(*owner, "Tell me a lot")
     with pytest.raises(ChatBusy):
         await there.start(*owner, "From the other replica")
@@ -49,10 +49,10 @@ async def test_a_tab_on_another_replica_follows_and_stops_the_answer(
 
 
 async def test_a_reloaded_tab_on_another_replica_resumes_mid_answer(
-    make_runner: MakeRunner, llm: ScriptedLLM, database, owner, redis_db
+    make_runner: MakeRunner, llm: ScriptedLLM, database, owner, redis_url
 ):
     llm.set_script([Reply(steps=(Text(many_words(300), per_chunk=5),), chunk_delay=0.01, usage=(30, 20))])
-    here, there = make_runner(redis_url=redis_db), make_runner(redis_url=redis_db)
+    here, there = make_runner(redis_url=redis_url), make_runner(redis_url=redis_url)
     started = await here.start(*owner, "Tell me a lot")
     await asyncio.sleep(0.5)
     updates = await read_all(there.follow(*owner, interval=0.1))
@@ -64,11 +64,11 @@ async def test_a_reloaded_tab_on_another_replica_resumes_mid_answer(
 
 
 async def test_an_answer_not_shared_through_redis_is_followed_from_the_database(
-    make_runner: MakeRunner, llm: ScriptedLLM, database, owner, redis_db
+    make_runner: MakeRunner, llm: ScriptedLLM, database, owner, redis_url
 ):
     llm.set_script([slow_text(200, delay=0.02)])  # about 4 s: the text is saved every 2 s
     here = make_runner()  # no Redis
-    plain, shared = make_runner(), make_runner(redis_url=redis_db)
+    plain, shared = make_runner(), make_runner(redis_url=redis_url)
     started = await here.start(*owner, "Tell me a lot")
     assert await plain.stop(*owner) is False  # it cannot reach the replica running the answer
     followed = await asyncio.gather(read_all(plain.follow(*owner)), read_all(shared.follow(*owner)))
@@ -106,7 +106,7 @@ async def test_a_live_answer_is_kept_alive_while_it_waits(make_runner: MakeRunne
 
 
 async def test_a_replica_that_dies_mid_answer_leaves_an_interrupted_answer(
-    make_runner: MakeRunner, llm: ScriptedLLM, database, db_url, owner, redis_db
+    make_runner: MakeRunner, llm: ScriptedLLM, database, db_url, owner, redis_url
 ):
     llm.set_script([slow_text(600)])
     replica = await asyncio.create_subprocess_exec(
@@ -114,7 +114,7 @@ async def test_a_replica_that_dies_mid_answer_leaves_an_interrupted_answer(
         "-m",
         "tests.streams.replica",
         db_url,
-        redis_db,
+        redis_url,
         llm.url,
         *map(str, owner),
         "Tell me a lot",
@@ -123,7 +123,7 @@ async def test_a_replica_that_dies_mid_answer_leaves_an_interrupted_answer(
     )
     try:
         message_id = int(await asyncio.wait_for(replica.stdout.readline(), 30))
-        survivor = make_runner(redis_url=redis_db, heartbeat_interval=0.2, stale_after=1.0)
+        survivor = make_runner(redis_url=redis_url, heartbeat_interval=0.2, stale_after=1.0)
         follower = survivor.follow(*owner, interval=0)
         updates = [await anext(follower) for _ in range(5)]
         assert updates[0].message_id == message_id and all(u.status == "streaming" for u in updates)
