@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from data360_chat.assistant.offline_model.gazetteer import gazetteer_for
 from data360_chat.assistant.offline_model.question import parse_question
+from data360_chat.geography import gazetteer_for
 from tests.assistant.wdi import data_dir
 
 

@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from data360_chat.assistant.offline_model.gazetteer import Gazetteer, normalize
 from data360_chat.assistant.prompt import table_records
+from data360_chat.geography import Gazetteer, normalize
 
 TIME_KEYS = ("TIME_PERIOD", "time_period", "year", "YEAR", "date")
 VALUE_KEYS = ("OBS_VALUE", "obs_value", "value", "VALUE")

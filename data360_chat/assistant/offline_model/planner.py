@@ -19,8 +19,8 @@ from data360_chat.assistant.offline_model.conversation import (
     points_in,
     words_of,
 )
-from data360_chat.assistant.offline_model.gazetteer import Gazetteer
 from data360_chat.assistant.offline_model.question import STOP_WORDS, Question, parse_question
+from data360_chat.geography import Gazetteer
 
 SEARCH = "data360_search_indicators"
 GET_DATA = "data360_get_data"

@@ -17,9 +17,9 @@ from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk
 
 from data360_chat.assistant.offline_model.conversation import read_conversation
-from data360_chat.assistant.offline_model.gazetteer import gazetteer_for
 from data360_chat.assistant.offline_model.planner import CallTools, next_step
 from data360_chat.assistant.prompt import estimate_tokens, message_tokens
+from data360_chat.geography import gazetteer_for
 
 PIECE = re.compile(r"\S+\s*|\s+")
 DEFAULT_SPEED = 60.0

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from data360_chat.assistant.offline_model.gazetteer import Gazetteer, Place, normalize
+from data360_chat.geography import Gazetteer, Place, normalize
 
 YEAR = r"(1[89]\d\d|20\d\d|2100)"
 NUMBER_WORDS = {"two": 2, "three": 3, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50}

@@ -1,4 +1,4 @@
-"""Country and region names found in a question, resolved to ISO3 / World Bank codes.
+"""Country and region names, resolved to ISO3 / World Bank codes (shared by the offline server and model).
 
 Names come from the data bundle's `countries.csv` (English and official names) plus everyday aliases and the
 World Bank aggregates people ask about ("world", "Sub-Saharan Africa", "high income"). The longest name wins, so
