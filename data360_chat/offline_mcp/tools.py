@@ -1,0 +1,454 @@
+"""The Data360 tools over an offline bundle, with the public data360-mcp server's names, arguments and shapes.
+
+Every tool returns a JSON-ready dict (or list) and never raises for bad arguments: problems come back in an
+`error` field that says what is valid. Values are exactly those of the data files; missing years are absent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from data360_chat.offline_mcp.catalogue import Catalogue, Indicator
+from data360_chat.offline_mcp.places import Places
+from data360_chat.offline_mcp.search import IndicatorIndex
+
+MAX_SEARCH_LIMIT = 50
+MAX_DATA_LIMIT = 100
+MAX_LIST_LIMIT = 1000
+MAX_TEXT = 500
+DEFAULT_YEARS = 20
+DEFINITION_PREVIEW = 100
+FILTER_DIMENSIONS = ("REF_AREA", "TIME_PERIOD", "FREQ", "SEX", "AGE", "URBANISATION", "UNIT_MEASURE")
+TOTAL_CODES = {"_T", "_Z", "T", "TOTAL", "A"}
+SUSPICIOUS = re.compile(r"(\.\./|^/|^[a-z][a-z0-9+.-]*://|\\)", re.IGNORECASE)
+CODELISTS = ("REF_AREA", "FREQ", "SEX", "AGE", "URBANISATION", "UNIT_MEASURE")
+FIXED_CODELISTS = {
+    "FREQ": [{"id": "A", "name": "Annual"}],
+    "SEX": [{"id": "_T", "name": "Total"}],
+    "AGE": [{"id": "_T", "name": "All ages"}],
+    "URBANISATION": [{"id": "_T", "name": "Total"}],
+}
+CHART_TYPES = {
+    "line": ("Line chart for trends over time.", "A time field (TIME_PERIOD) and OBS_VALUE."),
+    "bar": ("Bar chart comparing values across countries or years.", "One categorical field and OBS_VALUE."),
+    "point": ("Scatter plot for the relation of two measures.", "Two quantitative fields."),
+    "area": ("Area chart for volumes over time.", "TIME_PERIOD and OBS_VALUE."),
+    "tick": ("Tick plot for a distribution.", "One quantitative field."),
+}
+
+
+class OfflineData360:
+    """The nine Data360 tools over one loaded catalogue."""
+
+    def __init__(self, catalogue: Catalogue, public_url: str = "") -> None:
+        self.catalogue = catalogue
+        self.places = Places(catalogue)
+        self.index = IndicatorIndex(list(catalogue.indicators.values()))
+        self.public_url = public_url.rstrip("/")
+
+    # --- argument checks -------------------------------------------------------------------------------------
+
+    def _indicator(self, database_id: str, indicator_id: str) -> Indicator | str:
+        """The indicator, or an error message listing what is valid."""
+        for label, value in (("database_id", database_id), ("indicator_id", indicator_id)):
+            if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT or SUSPICIOUS.search(value):
+                return f"Invalid {label} {str(value)[:80]!r}: give a Data360 id such as WB_WDI or WB_WDI_SP_POP_TOTL."
+        if database_id.strip().upper() != self.catalogue.database_id:
+            return f"Unknown database_id {database_id!r}. Valid databases: {self.catalogue.database_id}."
+        key = indicator_id.strip().upper().replace(".", "_")
+        if not key.startswith("WB_WDI_"):
+            key = f"WB_WDI_{key}"
+        indicator = self.catalogue.indicators.get(key)
+        if indicator is None:
+            close = [found.idno for found, _ in self.index.search(indicator_id.replace("_", " "))[:5]]
+            hint = f" Closest: {', '.join(close)}." if close else ""
+            return (
+                f"Unknown indicator_id {indicator_id!r} in {self.catalogue.database_id}.{hint} "
+                "Use data360_search_indicators or data360_list_indicators to find valid ids."
+            )
+        return indicator
+
+    @staticmethod
+    def _paging(limit: Any, offset: Any, maximum: int) -> tuple[int, int] | str:
+        try:
+            limit, offset = int(limit), int(offset)
+        except (TypeError, ValueError):
+            return "limit and offset must be whole numbers."
+        if offset < 0:
+            return f"offset must be 0 or more (got {offset})."
+        if limit < 1:
+            return f"limit must be between 1 and {maximum} (got {limit})."
+        return min(limit, maximum), offset
+
+    @staticmethod
+    def _page(total: int, limit: int, offset: int, count: int) -> dict[str, Any]:
+        has_more = offset + count < total
+        return {
+            "count": count,
+            "total_count": total,
+            "offset": offset,
+            "has_more": has_more,
+            "next_offset": offset + count if has_more else None,
+        }
+
+    def _years(self, indicator: Indicator, start_year: Any, end_year: Any) -> tuple[int, int] | str:
+        try:
+            start = int(start_year) if start_year not in (None, "") else None
+            end = int(end_year) if end_year not in (None, "") else None
+        except (TypeError, ValueError):
+            return "start_year and end_year must be years such as 2000."
+        last = indicator.last_year or max(indicator.years(), default=2024)
+        if start is None and end is None:
+            return last - DEFAULT_YEARS + 1, last
+        start = start if start is not None else -10_000
+        end = end if end is not None else 10_000
+        if start > end:
+            return f"start_year {start} is after end_year {end}."
+        return start, end
+
+    def _filters(self, filters: Any) -> tuple[list[str] | None, str | None]:
+        """The REF_AREA codes asked for (None: all), or an error listing valid dimensions and values."""
+        if filters in (None, ""):
+            return None, None
+        if not isinstance(filters, dict):
+            return None, 'disaggregation_filters must be an object such as {"REF_AREA": "KEN,TZA"}.'
+        codes: list[str] | None = None
+        for dimension, value in filters.items():
+            name = str(dimension).upper()
+            if name not in FILTER_DIMENSIONS:
+                return (
+                    None,
+                    f"Unknown dimension {str(dimension)[:40]!r}. Valid dimensions: {', '.join(FILTER_DIMENSIONS)}.",
+                )
+            if value is None or name == "TIME_PERIOD":
+                continue
+            text = str(value)
+            if len(text) > MAX_TEXT or SUSPICIOUS.search(text):
+                return None, f"Invalid value for {name}: give codes such as KEN or a comma-separated list."
+            if name == "REF_AREA":
+                codes, unknown = self.places.resolve(text)
+                if unknown:
+                    hints = [hint for part in unknown for hint in self.places.suggestions(part)]
+                    hint = f" Did you mean: {', '.join(hints)}?" if hints else ""
+                    return None, (
+                        f"Unknown country or area: {', '.join(unknown)}.{hint} "
+                        "Use ISO3 codes (KEN), names, or World Bank aggregates (WLD, SSF, HIC)."
+                    )
+            elif {part.strip().upper() for part in text.split(",")} - TOTAL_CODES:
+                valid = ", ".join(item["id"] for item in FIXED_CODELISTS.get(name, [{"id": "_T"}]))
+                return None, f"{name} {text!r} is not available for WDI indicators. Valid values: {valid}."
+        return codes, None
+
+    # --- tools ---------------------------------------------------------------------------------------------
+
+    def search_indicators(
+        self, query: str, required_country: str | None = None, limit: int = 5, offset: int = 0
+    ) -> dict[str, Any]:
+        """Indicators ranked by relevance, with whether they have data for the required countries."""
+        paging = self._paging(limit, offset, MAX_SEARCH_LIMIT)
+        if isinstance(paging, str):
+            return {"indicators": [], "error": paging}
+        limit, offset = paging
+        if not isinstance(query, str) or not query.strip() or len(query) > MAX_TEXT:
+            return {"indicators": [], "error": "query must be a few words such as 'unemployment rate'."}
+        codes: list[str] = []
+        if required_country:
+            codes, unknown = self.places.resolve(str(required_country))
+            if unknown and not codes:
+                return {"indicators": [], "error": f"Unknown country or area: {', '.join(unknown)}."}
+        found = [indicator for indicator, _ in self.index.search(query)]
+        if not found:
+            return {"indicators": [], "error": f"No indicators found for: {query!r}"}
+        if codes:
+            found.sort(key=lambda indicator: not any(code in indicator.series for code in codes))
+        page = found[offset : offset + limit]
+        return {
+            "indicators": [self._summary(indicator, codes) for indicator in page],
+            "required_country": ",".join(codes) or None,
+            **self._page(len(found), limit, offset, len(page)),
+            "error": None,
+        }
+
+    def _summary(self, indicator: Indicator, codes: list[str]) -> dict[str, Any]:
+        return {
+            "idno": indicator.idno,
+            "database_id": self.catalogue.database_id,
+            "name": indicator.name,
+            "truncated_definition": indicator.definition[:DEFINITION_PREVIEW],
+            "unit": indicator.unit,
+            "periodicity": "Annual",
+            "latest_data": str(indicator.last_year) if indicator.last_year else None,
+            "time_period_range": f"{indicator.first_year}-{indicator.last_year}" if indicator.first_year else None,
+            "covers_country": any(code in indicator.series for code in codes) if codes else None,
+            "dimensions": None,
+        }
+
+    def get_metadata(
+        self, database_id: str, indicator_id: str, select_fields: list[str] | None = None
+    ) -> dict[str, Any]:
+        """An indicator's description and its disaggregation options."""
+        indicator = self._indicator(database_id, indicator_id)
+        if isinstance(indicator, str):
+            return {"indicator_metadata": None, "disaggregation_options": [], "error": indicator}
+        metadata = {
+            "idno": indicator.idno,
+            "name": indicator.name,
+            "database_id": self.catalogue.database_id,
+            "definition_long": indicator.definition,
+            "measurement_unit": indicator.unit,
+            "periodicity": "Annual",
+            "time_periods": [{"start": str(indicator.first_year), "end": str(indicator.last_year)}],
+            "ref_country": sorted(indicator.series),
+            "topics": indicator.topics,
+            "sources_note": "World Bank, World Development Indicators",
+            "license": indicator.license,
+            "wdi_code": indicator.code,
+        }
+        if select_fields:
+            wanted = {str(field) for field in select_fields} | {"idno", "name"}
+            metadata = {key: value for key, value in metadata.items() if key in wanted}
+        return {
+            "indicator_metadata": metadata,
+            "disaggregation_options": self._dimensions(indicator),
+            "error": None,
+        }
+
+    def _dimensions(self, indicator: Indicator) -> list[dict[str, Any]]:
+        return [
+            {
+                "field_name": "TIME_PERIOD",
+                "label_name": "Time period",
+                "field_value": [str(y) for y in indicator.years()],
+            },
+            {"field_name": "REF_AREA", "label_name": "Reference area", "field_value": sorted(indicator.series)},
+            {"field_name": "FREQ", "label_name": "Frequency", "field_value": ["A"]},
+        ]
+
+    def get_disaggregation(self, database_id: str, indicator_id: str) -> dict[str, Any]:
+        """The years, countries and other dimension values an indicator has data for."""
+        indicator = self._indicator(database_id, indicator_id)
+        if isinstance(indicator, str):
+            return {"error": indicator}
+        return {"dimensions": self._dimensions(indicator)}
+
+    def get_data(
+        self,
+        database_id: str,
+        indicator_id: str,
+        disaggregation_filters: dict[str, str | None] | None = None,
+        start_year: int | None = None,
+        end_year: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """Observations of one indicator, by country then year, a page at a time (the last 20 years by default)."""
+        indicator = self._indicator(database_id, indicator_id)
+        if isinstance(indicator, str):
+            return {"data": None, "error": indicator}
+        paging = self._paging(limit, offset, MAX_DATA_LIMIT)
+        if isinstance(paging, str):
+            return {"data": None, "error": paging}
+        years = self._years(indicator, start_year, end_year)
+        if isinstance(years, str):
+            return {"data": None, "error": years}
+        codes, problem = self._filters(disaggregation_filters)
+        if problem:
+            return {"data": None, "error": problem, "failed_validation": [problem]}
+        rows = self.observations(indicator, codes, years)
+        limit, offset = paging
+        page = rows[offset : offset + limit]
+        result: dict[str, Any] = {
+            "data": page,
+            "metadata": {
+                "idno": indicator.idno,
+                "name": indicator.name,
+                "database_id": self.catalogue.database_id,
+                "unit": indicator.unit,
+                "definition": indicator.definition[:MAX_TEXT],
+                "source": "World Bank, World Development Indicators",
+                "license": indicator.license,
+            },
+            **self._page(len(rows), limit, offset, len(page)),
+            "error": None,
+        }
+        missing = [code for code in codes or [] if not any(row["REF_AREA"] == code for row in rows)]
+        if missing:
+            result["no_data_for"] = missing
+            available = indicator.series.get(missing[0])
+            if available:
+                result["note"] = (
+                    f"No data in {years[0]}-{years[1]} for {', '.join(missing)}; "
+                    f"{missing[0]} has data for {available[0][0]}-{available[0][-1]}."
+                )
+        return result
+
+    def observations(self, indicator: Indicator, codes: list[str] | None, years: tuple[int, int]) -> list[dict]:
+        """Every observation in range for the countries (all when None), in the public API's row shape."""
+        start, end = years
+        rows = []
+        for code in codes if codes is not None else sorted(indicator.series):
+            series = indicator.series.get(code)
+            if series is None:
+                continue
+            name = self.places.name_of(code)
+            for year, value in zip(*series, strict=True):
+                if start <= year <= end:
+                    rows.append(
+                        {
+                            "DATABASE_ID": self.catalogue.database_id,
+                            "INDICATOR": indicator.idno,
+                            "INDICATOR_LABEL": indicator.name,
+                            "REF_AREA": code,
+                            "REF_AREA_LABEL": name,
+                            "TIME_PERIOD": str(year),
+                            "OBS_VALUE": value,
+                            "UNIT_MEASURE": indicator.unit,
+                            "FREQ": "A",
+                        }
+                    )
+        return rows
+
+    def find_codelist_value(self, codelist_type: str, query: str, limit: int = 5) -> list[dict[str, Any]]:
+        """Codes matching a query in one codelist (REF_AREA: countries and aggregates)."""
+        name = str(codelist_type).upper()
+        paging = self._paging(limit, 0, MAX_SEARCH_LIMIT)
+        if isinstance(paging, str):
+            return [{"error": paging}]
+        if name not in CODELISTS:
+            return [{"error": f"Unknown codelist_type {str(codelist_type)[:40]!r}. Valid: {', '.join(CODELISTS)}."}]
+        if not isinstance(query, str) or len(query) > MAX_TEXT:
+            return [{"error": "query must be a name or code such as 'Kenya'."}]
+        if name == "REF_AREA":
+            return self.places.search(query, paging[0])
+        if name == "UNIT_MEASURE":
+            units = sorted({indicator.unit for indicator in self.catalogue.indicators.values() if indicator.unit})
+            return [{"id": unit, "name": unit} for unit in units if query.lower() in unit.lower()][: paging[0]]
+        return FIXED_CODELISTS[name]
+
+    def list_indicators(self, database_id: str) -> list[str]:
+        """Every indicator id of a database."""
+        if str(database_id).strip().upper() != self.catalogue.database_id:
+            return [f"error: unknown database_id {str(database_id)[:40]!r}; valid: {self.catalogue.database_id}"]
+        return sorted(self.catalogue.indicators)[:MAX_LIST_LIMIT]
+
+    def get_data_api_url(
+        self,
+        database_id: str,
+        indicator_id: str,
+        country_code: str | None = None,
+        start_year: int | None = None,
+        end_year: int | None = None,
+        disaggregation_filters: dict[str, str | None] | None = None,
+    ) -> str:
+        """The URL of this server's `/data` endpoint for these arguments (JSON rows, as `data360_get_data`)."""
+        params: dict[str, Any] = {"DATABASE_ID": database_id, "INDICATOR": indicator_id}
+        if country_code:
+            params["REF_AREA"] = country_code
+        for key, value in (disaggregation_filters or {}).items():
+            if value is not None and str(key).upper() == "REF_AREA":
+                params["REF_AREA"] = value
+        if start_year:
+            params["timePeriodFrom"] = start_year
+        if end_year:
+            params["timePeriodTo"] = end_year
+        return f"{self.public_url}/data?{urlencode(params)}"
+
+    def data_rows(
+        self, database_id: str, indicator_id: str, country_code: str | None, start_year: Any, end_year: Any
+    ) -> tuple[list[dict], str | None]:
+        """All rows for a data URL's parameters, or an error."""
+        indicator = self._indicator(database_id, indicator_id)
+        if isinstance(indicator, str):
+            return [], indicator
+        years = self._years(indicator, start_year, end_year)
+        if isinstance(years, str):
+            return [], years
+        codes, problem = self._filters({"REF_AREA": country_code} if country_code else None)
+        if problem:
+            return [], problem
+        return self.observations(indicator, codes, years), None
+
+    def get_viz_spec(
+        self,
+        database_id: str,
+        indicator_id: str,
+        country_code: str | None = None,
+        start_year: int | None = None,
+        end_year: int | None = None,
+        disaggregation_filters: dict[str, str | None] | None = None,
+        chart_type: str | None = None,
+        relevant_fields: list[str] | None = None,
+        custom_constraints: list[str] | None = None,
+        use_default_constraints: bool = True,
+    ) -> dict[str, Any]:
+        """A Vega-Lite spec of the data, inline (`spec`), with the data URL it was made from (`url`: None)."""
+        country = country_code or (disaggregation_filters or {}).get("REF_AREA")
+        rows, problem = self.data_rows(database_id, indicator_id, country, start_year, end_year)
+        if problem:
+            return {"url": None, "spec": None, "error": problem}
+        if not rows:
+            return {"url": None, "spec": None, "error": "No data for these countries and years."}
+        kind = _chart_kind(chart_type, rows)
+        if isinstance(kind, dict):
+            return kind
+        name = rows[0]["INDICATOR_LABEL"]
+        values = [
+            {"country": row["REF_AREA_LABEL"], "year": row["TIME_PERIOD"], "value": row["OBS_VALUE"]} for row in rows
+        ]
+        countries = {row["REF_AREA"] for row in rows}
+        if kind == "bar" and len({row["TIME_PERIOD"] for row in rows}) == 1:
+            encoding: dict[str, Any] = {
+                "x": {"field": "country", "type": "nominal", "sort": "-y", "title": None},
+                "y": {"field": "value", "type": "quantitative", "title": name},
+            }
+        else:
+            encoding = {
+                "x": {"field": "year", "type": "temporal" if kind != "bar" else "ordinal", "title": "Year"},
+                "y": {"field": "value", "type": "quantitative", "title": name},
+            }
+            if len(countries) > 1:
+                encoding["color"] = {"field": "country", "type": "nominal", "title": "Country"}
+        encoding["tooltip"] = [
+            {"field": "country", "type": "nominal"},
+            {"field": "year", "type": "ordinal"},
+            {"field": "value", "type": "quantitative", "title": name},
+        ]
+        spec = {
+            "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "title": name,
+            "data": {"values": values},
+            "mark": {"type": kind, "tooltip": True} if kind != "tick" else "tick",
+            "encoding": encoding,
+        }
+        return {"url": None, "spec": spec, "error": None}
+
+    @staticmethod
+    def get_supported_chart_types() -> dict[str, Any]:
+        """The chart types `data360_get_viz_spec` makes and what data each needs."""
+        return {
+            "chart_types": [
+                {"id": kind, "description": description, "data_requirements": needs}
+                for kind, (description, needs) in CHART_TYPES.items()
+            ],
+            "guidance": "Pass chart_type (e.g. 'line' or 'bar chart') to data360_get_viz_spec.",
+        }
+
+
+def _chart_kind(chart_type: str | None, rows: list[dict]) -> str | dict[str, Any]:
+    if chart_type:
+        words = str(chart_type).lower().replace("chart", " ").replace("plot", " ").split()
+        kind = (
+            {"scatter": "point", "column": "bar", "lines": "line", "bars": "bar"}.get(words[0], words[0])
+            if words
+            else ""
+        )
+        if kind not in CHART_TYPES:
+            return {
+                "url": None,
+                "spec": None,
+                "error": f"Unknown chart_type {str(chart_type)[:40]!r}. Valid: {', '.join(CHART_TYPES)}.",
+            }
+        return kind
+    return "line" if len({row["TIME_PERIOD"] for row in rows}) > 1 else "bar"
