@@ -63,3 +63,13 @@ async def database(db_url: str) -> AsyncIterator[Database]:
     db = Database(db_url)
     yield db
     await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def offline_mcp_url() -> Iterator[str]:
+    """The built-in offline Data360 MCP server (core bundle), serving over HTTP on loopback."""
+    from data360_chat.offline_mcp.process import start_offline_server
+    from data360_chat.settings import get_settings
+
+    with start_offline_server(get_settings()) as server:
+        yield server.url

@@ -78,21 +78,24 @@ class ServerConnection:
             self._wanted.clear()
             if self._closed:
                 break
+            established = False
             try:
                 async with self._transport() as streams, ClientSession(streams[0], streams[1]) as session:
                     async with asyncio.timeout(self._connect_timeout):
                         await session.initialize()
                         self.tools = list((await session.list_tools()).tools)
-                    self._session, self.error = session, None
+                    self._session, self.error, established = session, None, True
                     self.connects += 1
                     self._settle()
                     await self._drop.wait()
-            except Exception as exc:
-                self.error = f"Cannot reach MCP server {self.config.name} at {self.config.url}: {describe(exc)}"
+            except Exception as exc:  # noqa: BLE001  (any transport failure means "unavailable", with its reason)
+                if not established:
+                    self.error = f"Cannot reach MCP server {self.config.name} at {self.config.url}: {describe(exc)}"
             finally:
                 self._session = None
                 self._drop.clear()
-                self._settle()
+                if not established:
+                    self._settle()
 
     def _settle(self) -> None:
         for waiter in self._waiters:
@@ -117,7 +120,9 @@ class ServerConnection:
         return self._session is not None
 
     def _broken(self, session: ClientSession) -> None:
+        """Stop using a session that failed; the owner tears it down and the next call reconnects."""
         if self._session is session:
+            self._session = None
             self._drop.set()
 
     async def call(self, name: str, arguments: dict[str, Any], timeout: float) -> ToolResult:  # noqa: ASYNC109

@@ -11,6 +11,8 @@ from mcp.types import CallToolResult, TextContent
 
 TRUNCATED = "… (result cut to {limit:,} characters)"
 VIZ_SPEC_TOOL = "data360_get_viz_spec"
+DATA360_PREFIX = "data360_"  # Data360 tools answer JSON (but the URL tool): anything else is malformed
+TEXT_TOOLS = {"data360_get_data_api_url"}
 ROW_LISTS = ("data", "value", "values", "observations", "rows")
 
 
@@ -123,6 +125,8 @@ def parse_result(server: str, tool: str, result: CallToolResult, duration_ms: in
     data = result.structured_content if result.structured_content is not None else _json_or_none(text)
     if isinstance(data, dict) and set(data) == {"result"} and result.structured_content is not None:
         data = data["result"]  # a wrapped non-object return value
+    if isinstance(data, str):
+        data = _json_or_none(data)
     if len(text) > max_chars:
         text = text[:max_chars] + TRUNCATED.format(limit=max_chars)
     if result.is_error:
@@ -133,6 +137,8 @@ def parse_result(server: str, tool: str, result: CallToolResult, duration_ms: in
         return ToolResult(server, tool, False, text, data, error, [], duration_ms)
     if not text.strip() and data is None:
         return ToolResult(server, tool, False, text, None, "The tool returned nothing.", [], duration_ms)
+    if data is None and tool.startswith(DATA360_PREFIX) and tool not in TEXT_TOOLS:
+        return ToolResult(server, tool, False, text, None, f"The tool {tool} returned malformed data.", [], duration_ms)
     spec = None
     if tool == VIZ_SPEC_TOOL and isinstance(data, dict) and isinstance(data.get("spec"), dict):
         spec = data["spec"]

@@ -12,8 +12,8 @@ from data360_chat.db.engine import Database
 from data360_chat.repositories.chats import create_chat
 from data360_chat.repositories.users import create_user
 from data360_chat.settings import Settings
-from tests.assistant.wdi import data_dir
 from tests.support.scripted_llm import ScriptedLLM
+from tests.support.wdi import data_dir
 
 
 @pytest.fixture

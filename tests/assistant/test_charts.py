@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from data360_chat.assistant.charts import MAX_BARS, charts_from_observations, downsample
 from data360_chat.assistant.regions import is_aggregate
-from tests.assistant.wdi import rows
+from tests.support.wdi import rows
 
 
 def assert_valid_plotly(figure: dict) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from data360_chat.assistant.grounding import check_numbers, numbers_in, values_in
-from tests.assistant.wdi import rows
+from tests.support.wdi import rows
 
 
 def kenya_population() -> dict[int, float]:

@@ -6,7 +6,7 @@ import pytest
 
 from data360_chat.assistant.offline_model.question import parse_question
 from data360_chat.geography import gazetteer_for
-from tests.assistant.wdi import data_dir
+from tests.support.wdi import data_dir
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from data360_chat.assistant.prompt import (
     tool_result_for_model,
     trim_history,
 )
-from tests.assistant.wdi import rows
+from tests.support.wdi import rows
 
 
 def data_payload(code: str, countries: tuple[str, ...], years: tuple[int, int]) -> dict:

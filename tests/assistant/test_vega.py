@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import pytest
 
 from data360_chat.assistant.vega import SpecUnavailable, find_spec, resolve_spec, vega_lite_to_plotly
-from tests.assistant.wdi import rows
+from tests.support.wdi import rows
 
 SOURCE = {"indicator_id": "WB_WDI_SP_DYN_LE00_IN", "attribution": "World Bank, World Development Indicators"}
 

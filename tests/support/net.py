@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import socket
+from data360_chat.offline_mcp.process import free_loopback_port as free_port
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["free_port"]

@@ -1,0 +1,148 @@
+"""The MCP client against real servers that misbehave: restarts, hangs, errors, garbage, servers that are down."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from data360_chat.mcp_client import McpHub
+from data360_chat.settings import Settings
+from tests.support.fault_mcp_server import FaultServer, fault_server
+from tests.support.net import free_port
+
+
+def hub_for(*servers: tuple[str, str, str]) -> McpHub:
+    """A hub with the given (name, url, transport) servers and no Data360 server."""
+    extra = [{"name": name, "url": url, "transport": transport} for name, url, transport in servers]
+    import json
+
+    return McpHub(Settings(data360_mcp_url=None, extra_mcp_servers=json.dumps(extra), tool_timeout=5))
+
+
+@pytest.fixture
+def faults() -> FaultServer:
+    with fault_server() as server:
+        yield server
+
+
+async def test_calls_reuse_one_session(faults: FaultServer) -> None:
+    hub = hub_for(("faults", faults.url, "http"))
+    await hub.start()
+    try:
+        for index in range(5):
+            result = await hub.call("echo", {"text": f"hello {index}"})
+            assert result.ok and result.text == f"hello {index}"
+        assert faults.sessions() == 1
+    finally:
+        await hub.close()
+
+
+async def test_a_restarted_server_is_reconnected_on_the_next_call(faults: FaultServer) -> None:
+    hub = hub_for(("faults", faults.url, "http"))
+    await hub.start()
+    try:
+        assert (await hub.call("echo", {"text": "before"})).ok
+        faults.kill()
+        down = await hub.call("echo", {"text": "while down"})
+        assert not down.ok and "faults" in down.error
+        faults.start()
+        after = await hub.call("echo", {"text": "after"})
+        assert after.ok, after.error
+        assert after.text == "after"
+        assert faults.sessions() == 1  # the new process saw one new session
+    finally:
+        await hub.close()
+
+
+async def test_a_server_that_dies_mid_call_gives_an_error_then_recovers(faults: FaultServer) -> None:
+    hub = hub_for(("faults", faults.url, "http"))
+    await hub.start()
+    try:
+        crashed = await hub.call("crash", {}, timeout=3)
+        assert not crashed.ok and crashed.error
+        faults.process.wait()
+        faults.start()
+        assert (await hub.call("echo", {"text": "back"})).ok
+    finally:
+        await hub.close()
+
+
+async def test_a_tool_sleeping_past_the_timeout_is_cut_off(faults: FaultServer) -> None:
+    hub = hub_for(("faults", faults.url, "http"))
+    await hub.start()
+    try:
+        started = time.monotonic()
+        result = await hub.call("sleep", {"seconds": 30}, timeout=0.5)
+        assert time.monotonic() - started < 2
+        assert not result.ok and "did not answer within 0.5 s" in result.error
+        assert (await hub.call("echo", {"text": "still here"})).ok
+    finally:
+        await hub.close()
+
+
+async def test_cancelling_a_caller_cancels_its_call(faults: FaultServer) -> None:
+    hub = hub_for(("faults", faults.url, "http"))
+    await hub.start()
+    try:
+        task = asyncio.create_task(hub.call("sleep", {"seconds": 30}))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert (await hub.call("echo", {"text": "next"}, timeout=2)).ok
+    finally:
+        await hub.close()
+
+
+async def test_tool_errors_garbage_and_bad_arguments_come_back_as_results(faults: FaultServer) -> None:
+    hub = hub_for(("faults", faults.url, "http"))
+    await hub.start()
+    try:
+        failed = await hub.call("fail", {})
+        assert not failed.ok and "failed on purpose" in failed.error
+        garbage = await hub.call("data360_garbage", {})
+        assert not garbage.ok and "malformed" in garbage.error
+        wrong_type = await hub.call("sleep", {"seconds": "a while"})
+        assert not wrong_type.ok and "seconds" in wrong_type.error
+        broken_json = await hub.call("echo", '{"text": ')
+        assert not broken_json.ok and "not valid JSON" in broken_json.error
+        unknown = await hub.call("no_such_tool", {})
+        assert not unknown.ok and "echo" in unknown.error
+    finally:
+        await hub.close()
+
+
+async def test_a_server_down_at_start_is_reported_and_used_once_it_is_up() -> None:
+    port = free_port()
+    server = FaultServer(port, "http", None)  # type: ignore[arg-type]
+    hub = hub_for(("faults", server.url, "http"))
+    await hub.start()
+    try:
+        [status] = hub.status()
+        assert not status.connected and f"127.0.0.1:{port}" in status.error
+        assert hub.openai_tools() == []
+        down = await hub.call("echo", {"text": "x"})
+        assert not down.ok and "unavailable" in down.error
+        server.start()
+        up = await hub.call("echo", {"text": "x"})
+        assert up.ok, up.error
+        assert hub.status()[0].connected
+    finally:
+        await hub.close()
+        if server.process is not None:
+            server.kill()
+
+
+async def test_sse_and_http_servers_side_by_side_with_clashing_names(faults: FaultServer) -> None:
+    with fault_server("sse") as sse:
+        hub = hub_for(("faults", faults.url, "http"), ("legacy", sse.url, "sse"))
+        await hub.start()
+        try:
+            names = {tool["function"]["name"] for tool in hub.openai_tools()}
+            assert {"echo", "legacy__echo", "sleep", "legacy__sleep"} <= names
+            assert (await hub.call("legacy__echo", {"text": "over sse"})).text == "over sse"
+            assert (await hub.call("echo", {"text": "over http"})).text == "over http"
+        finally:
+            await hub.close()

@@ -1,0 +1,155 @@
+"""A small real MCP server with misbehaving tools, run as a child process for the client's fault tests.
+
+    python -m tests.support.fault_mcp_server --port PORT [--transport http|sse]
+
+Tools: `echo(text)`, `sleep(seconds)`, `fail()` (an error result), `data360_garbage()` (not JSON, where JSON is due) and
+`crash()` (the process exits). `GET /stats` tells how many sessions were opened (initialize requests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from data360_chat.settings import PROJECT_ROOT
+from tests.support.net import free_port
+
+STATS = {"sessions": 0}
+
+
+def build() -> MCPServer:
+    """The server and its tools."""
+    server = MCPServer("faults", log_level="WARNING")
+
+    @server.tool()
+    def echo(text: str) -> str:
+        """Return the text."""
+        return text
+
+    @server.tool()
+    async def sleep(seconds: float) -> str:
+        """Wait, then answer."""
+        await asyncio.sleep(seconds)
+        return f"slept {seconds}"
+
+    @server.tool()
+    def fail() -> str:
+        """Always fails."""
+        raise ToolError("the fault tool failed on purpose")
+
+    @server.tool(name="data360_garbage")
+    def garbage() -> str:
+        """Named like a Data360 tool (whose results are JSON), but answers text that is not JSON."""
+        return '{"data": [1, 2,, \x00 not json'
+
+    @server.tool()
+    def crash() -> str:
+        """End the server process at once."""
+        os._exit(3)
+
+    return server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--transport", choices=("http", "sse"), default="http")
+    args = parser.parse_args()
+    server = build()
+    app = server.sse_app() if args.transport == "sse" else server.streamable_http_app()
+
+    async def stats(_: Request) -> JSONResponse:
+        return JSONResponse(STATS)
+
+    app.add_route("/stats", stats)
+
+    async def counting(scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST":
+            messages = []
+
+            async def replay():
+                return messages.pop(0) if messages else await receive()
+
+            message = await receive()
+            messages.append(message)
+            if b'"method":"initialize"' in message.get("body", b"").replace(b" ", b""):
+                STATS["sessions"] += 1
+            return await app(scope, replay, send)
+        return await app(scope, receive, send)
+
+    uvicorn.run(counting, host="127.0.0.1", port=args.port, log_level="warning")
+
+
+@dataclass
+class FaultServer:
+    """A running fault server."""
+
+    port: int
+    transport: str
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        """The MCP endpoint."""
+        return f"http://127.0.0.1:{self.port}/" + ("sse" if self.transport == "sse" else "mcp")
+
+    def sessions(self) -> int:
+        """Sessions opened so far."""
+        return httpx.get(f"http://127.0.0.1:{self.port}/stats", timeout=5).json()["sessions"]
+
+    def start(self) -> None:
+        """Start (or restart) the process on the same port and wait until it answers."""
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.fault_mcp_server",
+                "--port",
+                str(self.port),
+                "--transport",
+                self.transport,
+            ],
+            cwd=PROJECT_ROOT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                self.sessions()
+                return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("the fault MCP server did not start")
+
+    def kill(self) -> None:
+        """Stop the process at once."""
+        self.process.kill()
+        self.process.wait()
+
+
+@contextmanager
+def fault_server(transport: str = "http") -> Iterator[FaultServer]:
+    """A fault server for the duration of the block."""
+    server = FaultServer(free_port(), transport, None)  # type: ignore[arg-type]
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+if __name__ == "__main__":
+    main()
