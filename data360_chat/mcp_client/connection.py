@@ -18,7 +18,6 @@ from typing import Any, Literal
 from mcp import ClientSession
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.exceptions import MCPError
 from mcp.types import Tool
 
 from data360_chat.mcp_client.results import ToolResult, parse_result
@@ -88,7 +87,7 @@ class ServerConnection:
                     self.connects += 1
                     self._settle()
                     await self._drop.wait()
-            except Exception as exc:  # noqa: BLE001  (any transport failure means "unavailable", with its reason)
+            except Exception as exc:  # any transport failure means "unavailable", with its reason
                 if not established:
                     self.error = f"Cannot reach MCP server {self.config.name} at {self.config.url}: {describe(exc)}"
             finally:
@@ -146,7 +145,7 @@ class ServerConnection:
                 return ToolResult.failure(
                     self.config.name, name, f"The tool {name} did not answer within {timeout:g} s.", elapsed()
                 )
-            except (MCPError, OSError, Exception) as exc:
+            except Exception as exc:
                 self._broken(session)
                 if attempt == 2 or time.monotonic() >= deadline:
                     return ToolResult.failure(

@@ -64,6 +64,20 @@ def _json_or_none(text: str) -> Any:
         return None
 
 
+def _data_of(result: CallToolResult, text: str) -> Any:
+    """Structured content, else the text as JSON, else one value per content item (a returned list)."""
+    if result.structured_content is not None:
+        data = result.structured_content
+        if isinstance(data, dict) and set(data) == {"result"}:
+            data = data["result"]  # a wrapped non-object return value
+        return _json_or_none(data) if isinstance(data, str) else data
+    data = _json_or_none(text)
+    texts = [item.text for item in result.content if isinstance(item, TextContent)]
+    if data is None and len(texts) > 1:
+        data = [_json_or_none(part) if part.lstrip()[:1] in ("{", "[") else part for part in texts]
+    return data
+
+
 def _error_in(data: Any) -> str | None:
     """The `error` a Data360 tool reports inside its result."""
     if isinstance(data, dict) and data.get("error"):
@@ -122,11 +136,7 @@ def observations_in(data: Any) -> list[Observation]:
 def parse_result(server: str, tool: str, result: CallToolResult, duration_ms: int, max_chars: int) -> ToolResult:
     """A `ToolResult` from the SDK's result: JSON parsed, errors found, observations and chart spec extracted."""
     text = _text_of(result)
-    data = result.structured_content if result.structured_content is not None else _json_or_none(text)
-    if isinstance(data, dict) and set(data) == {"result"} and result.structured_content is not None:
-        data = data["result"]  # a wrapped non-object return value
-    if isinstance(data, str):
-        data = _json_or_none(data)
+    data = _data_of(result, text)
     if len(text) > max_chars:
         text = text[:max_chars] + TRUNCATED.format(limit=max_chars)
     if result.is_error:

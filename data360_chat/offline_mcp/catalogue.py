@@ -67,6 +67,7 @@ class Catalogue:
     indicators: dict[str, Indicator]  # by idno
     country_names: dict[str, str]  # ISO3 or aggregate code → name
     iso2: dict[str, str]  # ISO2 → ISO3
+    data_names: dict[str, str]  # code → the name the observations file gives ("Korea, Rep.")
 
     @property
     def database_id(self) -> str:
@@ -105,12 +106,13 @@ def _read_countries(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
     return names, iso2
 
 
-def _read_observations(folder: Path, indicators: dict[str, Indicator], names: dict[str, str]) -> None:
+def _read_observations(folder: Path, indicators: dict[str, Indicator]) -> dict[str, str]:
     by_code = {indicator.code: indicator for indicator in indicators.values()}
     with gzip.open(folder / "observations.csv.gz", "rt", encoding="utf-8", newline="") as handle:
         rows = csv.reader(handle)
         next(rows)
         current: tuple[str, str] | None = None
+        data_names: dict[str, str] = {}
         years = values = array("h")
         for code, country, country_name, year, value in rows:
             if (code, country) != current:
@@ -121,8 +123,7 @@ def _read_observations(folder: Path, indicators: dict[str, Indicator], names: di
                 pair = indicator.series.get(country)
                 if pair is None:
                     pair = indicator.series[country] = (array("h"), array("d"))
-                    if country not in names:
-                        names[country] = country_name
+                    data_names.setdefault(country, country_name)
                 years, values = pair
             elif code not in by_code:
                 continue
@@ -136,6 +137,7 @@ def _read_observations(folder: Path, indicators: dict[str, Indicator], names: di
                     array("h", (years[i] for i in order)),
                     array("d", (values[i] for i in order)),
                 )
+    return data_names
 
 
 def load_catalogue(folder: Path) -> Catalogue:
@@ -145,5 +147,7 @@ def load_catalogue(folder: Path) -> Catalogue:
             raise FileNotFoundError(f"The data bundle {folder} has no {name}.")
     indicators = _read_indicators(folder)
     names, iso2 = _read_countries(folder)
-    _read_observations(folder, indicators, names)
-    return Catalogue(folder, indicators, names, iso2)
+    data_names = _read_observations(folder, indicators)
+    for code, name in data_names.items():
+        names.setdefault(code, name)
+    return Catalogue(folder, indicators, names, iso2, data_names)

@@ -19,7 +19,8 @@ class Places:
         self._names = catalogue.country_names
         self._iso2 = catalogue.iso2
         self._gazetteer = Gazetteer.from_bundle(catalogue.folder / "countries.csv")
-        self._by_name = {normalize(name): code for code, name in self._names.items()}
+        self._by_name = {normalize(name): code for code, name in catalogue.data_names.items()}
+        self._by_name.update({normalize(name): code for code, name in self._names.items()})
         self._codes = set(self._names) | self._gazetteer.codes()
 
     def name_of(self, code: str) -> str:
@@ -44,14 +45,16 @@ class Places:
         """Codes for a comma-separated list, in order and each once, and the parts that matched nothing."""
         codes: list[str] = []
         unknown: list[str] = []
-        for part in (piece.strip() for piece in SEPARATORS.split(text)):
-            if not part:
-                continue
-            code = self.resolve_one(part)
+        parts = [piece.strip() for piece in SEPARATORS.split(text) if piece.strip()]
+        index = 0
+        while index < len(parts):
+            joined = self.resolve_one(", ".join(parts[index : index + 2])) if index + 1 < len(parts) else None
+            code = joined or self.resolve_one(parts[index])  # "Korea, Rep." is one name
             if code is None:
-                unknown.append(part)
+                unknown.append(parts[index])
             elif code not in codes:
                 codes.append(code)
+            index += 2 if joined else 1
         return codes, unknown
 
     def suggestions(self, text: str) -> list[str]:

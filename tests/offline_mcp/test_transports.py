@@ -1,0 +1,44 @@
+"""The offline server over stdio, and its DNS-rebinding protection behind a proxy."""
+
+from __future__ import annotations
+
+import sys
+
+import httpx
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from data360_chat.offline_mcp.process import start_offline_server
+from data360_chat.settings import PROJECT_ROOT, get_settings
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+async def test_stdio_serves_the_same_tools() -> None:
+    parameters = StdioServerParameters(
+        command=sys.executable, args=["-m", "data360_chat.offline_mcp", "--stdio"], cwd=str(PROJECT_ROOT)
+    )
+    async with stdio_client(parameters) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        names = {tool.name for tool in (await session.list_tools()).tools}
+        assert "data360_get_data" in names and len(names) == 9
+
+
+def _status_for_host(url: str, host: str) -> int:
+    return httpx.post(url, json=INITIALIZE, headers={**HEADERS, "Host": host}, timeout=10).status_code
+
+
+def test_unknown_hosts_are_refused_unless_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    with start_offline_server(get_settings()) as server:
+        assert _status_for_host(server.url, "proxy.example:8080") == 421
+        assert _status_for_host(server.url, "localhost:8080") == 200
+    monkeypatch.setenv("MCP_ALLOWED_HOSTS", "proxy.example")
+    with start_offline_server(get_settings()) as server:
+        assert _status_for_host(server.url, "proxy.example:8080") == 200
