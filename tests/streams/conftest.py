@@ -9,34 +9,19 @@ from typing import Any
 import pytest
 
 from data360_chat.db.engine import Database
+from data360_chat.mcp_client import McpHub
 from data360_chat.repositories.chats import create_chat
 from data360_chat.repositories.users import create_user
 from data360_chat.streams import AnswerRunner
-from tests.assistant.conftest import llm, owner, scripted_settings  # noqa: F401  (fixtures)
+from tests.assistant.conftest import hub, llm, offline_mcp_url, owner, scripted_settings  # noqa: F401  (fixtures)
 from tests.support.scripted_llm import ScriptedLLM
 
 MakeRunner = Callable[..., AnswerRunner]
 
 
-class NoTools:
-    """A hub without servers, until the MCP client lands: answers that need no data."""
-
-    def openai_tools(self) -> list[dict[str, Any]]:
-        return []
-
-    async def call(self, name: str, arguments: Any, *, timeout: float | None = None) -> Any:  # noqa: ASYNC109
-        raise AssertionError("no tools")
-
-
 @pytest.fixture
-def hub() -> NoTools:
-    """The hub answers use."""
-    return NoTools()
-
-
-@pytest.fixture
-async def make_runner(llm: ScriptedLLM, database: Database, hub: Any) -> AsyncIterator[MakeRunner]:  # noqa: F811
-    """Builds runners (replicas) over this test's database and the scripted model; closes them at the end."""
+async def make_runner(llm: ScriptedLLM, database: Database, hub: McpHub) -> AsyncIterator[MakeRunner]:  # noqa: F811
+    """Builds runners (replicas) over this test's database, the scripted model and the offline MCP server."""
     made: list[AnswerRunner] = []
 
     def build(*, redis_url: str | None = None, **options: Any) -> AnswerRunner:

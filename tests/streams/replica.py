@@ -12,16 +12,23 @@ import uuid
 from data360_chat.db.engine import Database
 from data360_chat.settings import Settings
 from data360_chat.streams import AnswerRunner
-from tests.streams.conftest import NoTools
 
 
-async def serve(db_url: str, redis_url: str, llm_url: str, user_id: str, chat_id: str, question: str) -> None:
-    settings = Settings(llm_model="openai/scripted", llm_api_base=llm_url, llm_api_key="test-key", redis_url=redis_url)
-    runner = AnswerRunner(settings=settings, database=Database(db_url), hub=NoTools())
+async def serve(
+    db_url: str, redis_url: str, llm_url: str, mcp_url: str, user_id: str, chat_id: str, question: str
+) -> None:
+    settings = Settings(
+        llm_model="openai/scripted",
+        llm_api_base=llm_url,
+        llm_api_key="test-key",
+        redis_url=redis_url,
+        data360_mcp_url=mcp_url,
+    )
+    runner = AnswerRunner(settings=settings, database=Database(db_url))  # with the process-wide MCP hub
     started = await runner.start(uuid.UUID(user_id), uuid.UUID(chat_id), question)
     print(started.message_id, flush=True)
     await asyncio.Event().wait()
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(*sys.argv[1:7]))
+    asyncio.run(serve(*sys.argv[1:8]))

@@ -106,7 +106,7 @@ async def test_a_live_answer_is_kept_alive_while_it_waits(make_runner: MakeRunne
 
 
 async def test_a_replica_that_dies_mid_answer_leaves_an_interrupted_answer(
-    make_runner: MakeRunner, llm: ScriptedLLM, database, db_url, owner, redis_url
+    make_runner: MakeRunner, llm: ScriptedLLM, database, db_url, owner, redis_url, offline_mcp_url
 ):
     llm.set_script([slow_text(600)])
     replica = await asyncio.create_subprocess_exec(
@@ -116,6 +116,7 @@ async def test_a_replica_that_dies_mid_answer_leaves_an_interrupted_answer(
         db_url,
         redis_url,
         llm.url,
+        offline_mcp_url,
         *map(str, owner),
         "Tell me a lot",
         stdout=asyncio.subprocess.PIPE,

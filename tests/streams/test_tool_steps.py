@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from data360_chat.assistant import events as ev
+from data360_chat.repositories.charts import list_charts
 from data360_chat.repositories.tool_calls import list_tool_calls
-from data360_chat.streams import AnswerSnapshot
+from data360_chat.streams import AnswerSnapshot, ToolStep
 from tests.streams.conftest import MakeRunner
 from tests.streams.test_runner import read_all
 from tests.support.scripted_llm import Reply, ScriptedLLM, Text, many_words
@@ -33,3 +35,34 @@ async def test_a_reloaded_tab_sees_the_tool_steps_so_far(make_runner: MakeRunner
     async with database.session() as session:
         [call] = await list_tool_calls(session, owner[0], [started.message_id])
     assert (call.id, call.status, call.error) == (step.tool_call_id, "error", step.error)
+
+
+async def test_charts_reach_followers_and_the_snapshot(make_runner: MakeRunner, llm: ScriptedLLM, database, owner):
+    kenya = {
+        "database_id": "WB_WDI",
+        "indicator_id": "WB_WDI_SP_POP_TOTL",
+        "disaggregation_filters": {"REF_AREA": "KEN"},
+        "start_year": 2000,
+        "end_year": 2024,
+        "limit": 100,
+    }
+    llm.set_script([Reply.tools(("data360_get_data", kenya)), Reply.text("Kenya's population grew.")])
+    runner = make_runner()
+    started = await runner.start(*owner, "Population of Kenya since 2000")
+    updates = await read_all(runner.follow(*owner, interval=0))
+    steps = [tool for u in updates for tool in u.tools]
+    assert [(s.name, s.status) for s in steps][-1] == ("data360_get_data", "ok")
+    assert steps[-1].arguments == kenya and steps[-1].duration_ms is not None
+    [chart] = [c for u in updates for c in u.charts]
+    async with database.session() as session:
+        [stored] = await list_charts(session, owner[0], [started.message_id])
+    assert (chart.chart_id, chart.figure, chart.points) == (stored.id, stored.figure, len(stored.data))
+    assert updates[-1].sources[0]["indicator_id"] == kenya["indicator_id"]
+
+    [after] = await read_all(make_runner().follow(*owner))  # a tab opened after the end, from the database
+    assert [c.chart_id for c in after.charts] == [stored.id] and after.charts[0].figure == stored.figure
+    assert [ToolStep(s.call_id, s.tool_call_id, s.name, s.arguments, s.status) for s in after.tools] == [
+        ToolStep(s.call_id, s.tool_call_id, s.name, s.arguments, s.status) for s in steps[-1:]
+    ]
+    assert after.sources == updates[-1].sources and after.text == "Kenya's population grew."
+    assert isinstance(after.done, ev.AnswerDone)
