@@ -1,15 +1,182 @@
-"""The chat page."""
+"""The chat page: the sidebar of chats, the conversation and the composer."""
+
+from __future__ import annotations
 
 import reflex as rx
 
+from data360_chat.settings import get_settings
+from data360_chat.ui.components.chat_composer import composer
+from data360_chat.ui.components.chat_message import message_item
+from data360_chat.ui.components.chat_sidebar import dialogs, drawer, sidebar
+from data360_chat.ui.components.chat_stream import streaming_answer
+from data360_chat.ui.state.chat import STARTERS, ChatState
+from data360_chat.ui.state.stream import StreamState
 
-def chat_page() -> rx.Component:
-    """The conversation view (placeholder until the chat UI lands)."""
-    return rx.center(
-        rx.vstack(
-            rx.heading("Data360 Chat", size="8"),
-            rx.text("Ask questions of World Bank development data.", color_scheme="gray"),
+CONTENT_WIDTH = "820px"
+
+
+def header() -> rx.Component:
+    """The menu button (narrow screens), the chat's title and the model in use."""
+    return rx.hstack(
+        drawer(),
+        rx.heading(rx.cond(ChatState.title, ChatState.title, "New chat"), size="3", class_name="d360-ellipsis"),
+        rx.spacer(),
+        offline_badge() if get_settings().uses_offline_model else rx.fragment(),
+        align="center",
+        spacing="2",
+        padding="0.6em 1em",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        width="100%",
+        as_="header",
+    )
+
+
+def offline_badge() -> rx.Component:
+    """Says that answers come from the built-in offline model."""
+    return rx.tooltip(
+        rx.badge("Offline model", color_scheme="amber", variant="soft"),
+        content="Answers come from the built-in offline model, not a language model.",
+    )
+
+
+def starters() -> rx.Component:
+    """Starter questions on an empty chat."""
+    return rx.vstack(
+        rx.icon("chart-line", size=36, color=rx.color("indigo", 9)),
+        rx.heading("What would you like to know?", size="6", align="center"),
+        rx.text(
+            "Ask about World Bank development data: indicators, countries, trends.",
+            color_scheme="gray",
             align="center",
         ),
-        height="100vh",
+        rx.grid(
+            *(
+                rx.button(
+                    rx.text(question, size="2", align="left"),
+                    variant="surface",
+                    color_scheme="gray",
+                    on_click=ChatState.ask(question),
+                    class_name="d360-starter",
+                )
+                for question in STARTERS
+            ),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            spacing="3",
+            width="100%",
+        ),
+        align="center",
+        spacing="4",
+        padding_top="12vh",
+        width="100%",
+    )
+
+
+def last_turn_tools() -> rx.Component:
+    """Regenerate the last answer, or edit and resend the last question."""
+    return rx.cond(
+        ~StreamState.active & ~ChatState.empty,
+        rx.cond(
+            ChatState.editing,
+            rx.form(
+                rx.vstack(
+                    rx.text_area(
+                        name="question",
+                        default_value=ChatState.last_question,
+                        aria_label="Edit your last question",
+                        auto_height=True,
+                        enter_key_submit=True,
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        rx.button(
+                            "Cancel",
+                            type="button",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=ChatState.set_editing(False),
+                        ),
+                        rx.button("Send again", type="submit"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                on_submit=ChatState.resend,
+                width="100%",
+            ),
+            rx.hstack(
+                rx.button(
+                    rx.icon("refresh-cw", size=14),
+                    "Regenerate",
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=ChatState.regenerate,
+                ),
+                rx.button(
+                    rx.icon("pencil", size=14),
+                    "Edit question",
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=ChatState.set_editing(True),
+                ),
+                spacing="2",
+            ),
+        ),
+    )
+
+
+def conversation() -> rx.Component:
+    """Messages, the answer being written and the last-turn tools, kept scrolled to the newest."""
+    return rx.box(
+        rx.vstack(
+            rx.cond(
+                ChatState.empty & ~StreamState.active,
+                starters(),
+                rx.fragment(
+                    rx.foreach(ChatState.messages, message_item),
+                    rx.foreach(ChatState.recent, message_item),
+                ),
+            ),
+            streaming_answer(),
+            last_turn_tools(),
+            spacing="5",
+            width="100%",
+            max_width=CONTENT_WIDTH,
+            margin="0 auto",
+            padding="1.5em 1em 2em",
+        ),
+        class_name="d360-scroll",
+        flex="1",
+        width="100%",
+        role="log",
+        aria_label="Conversation",
+    )
+
+
+def chat_page() -> rx.Component:
+    """The whole page."""
+    return rx.fragment(
+        rx.hstack(
+            sidebar(),
+            rx.vstack(
+                header(),
+                conversation(),
+                rx.box(composer(), width="100%", max_width=CONTENT_WIDTH, margin="0 auto", padding="0 1em 0.8em"),
+                spacing="0",
+                height="100dvh",
+                flex="1",
+                min_width="0",
+                as_="main",
+            ),
+            spacing="0",
+            width="100%",
+            height="100dvh",
+            overflow="hidden",
+        ),
+        rx.box(ChatState.announcement, aria_live="polite", role="status", class_name="d360-sr-only"),
+        dialogs(),
+        rx.el.link(rel="stylesheet", href="/chat.css"),
+        rx.script(src="/chat_keys.js"),
     )

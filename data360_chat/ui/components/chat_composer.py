@@ -1,0 +1,88 @@
+"""The composer: Enter sends, Shift+Enter starts a new line; Stop (or Esc) while an answer is being written."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from data360_chat.ui.state.chat import ChatState
+from data360_chat.ui.state.stream import StreamState
+
+
+def notice() -> rx.Component:
+    """Why a message was refused, or another problem, with a way to dismiss it."""
+    return rx.cond(
+        ChatState.notice,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("info")),
+            rx.callout.text(ChatState.notice),
+            rx.icon_button(
+                rx.icon("x", size=14),
+                size="1",
+                variant="ghost",
+                aria_label="Dismiss",
+                on_click=ChatState.dismiss_notice,
+            ),
+            color_scheme="amber",
+            role="alert",
+            size="1",
+            class_name="d360-notice",
+        ),
+    )
+
+
+def send_or_stop() -> rx.Component:
+    """Send, or Stop while an answer is being written."""
+    return rx.cond(
+        StreamState.active,
+        rx.icon_button(
+            rx.icon("square", size=16),
+            type="button",
+            color_scheme="red",
+            variant="soft",
+            aria_label="Stop",
+            id="stop-answer",
+            on_click=ChatState.stop,
+            size="3",
+        ),
+        rx.icon_button(rx.icon("arrow-up", size=18), type="submit", aria_label="Send", size="3"),
+    )
+
+
+def composer() -> rx.Component:
+    """The question box under the conversation."""
+    return rx.vstack(
+        notice(),
+        rx.form(
+            rx.hstack(
+                rx.text_area(
+                    name="question",
+                    placeholder="Ask about World Bank data…  (Enter sends, Shift+Enter for a new line)",
+                    aria_label="Your question",
+                    enter_key_submit=True,
+                    auto_height=True,
+                    rows="1",
+                    size="3",
+                    variant="surface",
+                    width="100%",
+                    max_height="40vh",
+                    id="question",
+                ),
+                send_or_stop(),
+                align="end",
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=ChatState.send,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        rx.text(
+            "Answers can be wrong: check the numbers against the sources.",
+            size="1",
+            color_scheme="gray",
+            align="center",
+            width="100%",
+        ),
+        spacing="2",
+        width="100%",
+    )

@@ -1,0 +1,291 @@
+"""A message of the conversation: the question, or the answer with its tool steps, charts, sources and actions."""
+
+from __future__ import annotations
+
+import reflex as rx
+from plotly.graph_objects import Figure
+
+from data360_chat.ui.components.safe_markdown import markdown
+from data360_chat.ui.state.chat import ChatState
+from data360_chat.ui.state.chat_views import ChartView, MessageView, SourceView, ToolView
+
+
+def tool_row(tool: ToolView) -> rx.Component:
+    """A compact, expandable row: spinner or outcome, name, short arguments, duration, error."""
+    status_icon = rx.match(
+        tool.status,
+        ("running", rx.spinner(size="1", aria_label="Running")),
+        ("ok", rx.icon("check", size=14, color=rx.color("green", 10), aria_label="Done")),
+        rx.icon("circle-alert", size=14, color=rx.color("red", 10), aria_label="Failed"),
+    )
+    return rx.el.details(
+        rx.el.summary(
+            rx.hstack(
+                status_icon,
+                rx.code(tool.name, variant="ghost", size="1", weight="medium"),
+                rx.text(tool.args, size="1", color_scheme="gray", class_name="d360-ellipsis"),
+                rx.spacer(),
+                rx.text(tool.duration, size="1", color_scheme="gray", white_space="nowrap"),
+                align="center",
+                spacing="2",
+                width="100%",
+                min_width="0",
+            ),
+            class_name="d360-tool-summary",
+        ),
+        rx.box(
+            rx.el.pre(tool.details, class_name="d360-pre"),
+            rx.cond(tool.error, rx.text(tool.error, size="1", color_scheme="red")),
+            padding_left="1.5em",
+        ),
+        class_name="d360-tool",
+        data_status=tool.status,
+    )
+
+
+def tool_steps(tools: rx.Var[list[ToolView]]) -> rx.Component:
+    """The answer's tool steps, one row each."""
+    return rx.cond(
+        tools.length() > 0,
+        rx.vstack(rx.foreach(tools, tool_row), spacing="0", width="100%", class_name="d360-tools"),
+    )
+
+
+def chart_table(chart: ChartView) -> rx.Component:
+    """The chart's data as a table (the first rows; the CSV has all)."""
+    return rx.el.details(
+        rx.el.summary(rx.hstack(rx.icon("table", size=14), rx.text("Data table", size="1"), align="center")),
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(rx.foreach(chart.columns, lambda c: rx.table.column_header_cell(c)))),
+                rx.table.body(
+                    rx.foreach(chart.rows, lambda row: rx.table.row(rx.foreach(row, lambda c: rx.table.cell(c))))
+                ),
+                size="1",
+                variant="surface",
+            ),
+            rx.cond(
+                chart.more_rows > 0,
+                rx.text(f"… and {chart.more_rows} more rows in the CSV.", size="1", color_scheme="gray"),
+            ),
+            max_height="320px",
+            overflow="auto",
+            margin_top="0.5em",
+        ),
+        class_name="d360-chart-table",
+    )
+
+
+def about_data(chart: ChartView) -> rx.Component:
+    """Unit and definition of the indicator, on hover or click."""
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.button(rx.icon("info", size=14), "About", size="1", variant="ghost", aria_label="About this data")
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.text(chart.source_name, weight="bold", size="2"),
+                rx.cond(chart.unit, rx.text("Unit: ", chart.unit, size="2")),
+                rx.cond(chart.definition, rx.text(chart.definition, size="2")),
+                spacing="2",
+            ),
+            max_width="420px",
+        ),
+    )
+
+
+def chart_card(chart: ChartView) -> rx.Component:
+    """An interactive Plotly chart with its summary, data table, CSV download and source."""
+    return rx.card(
+        rx.vstack(
+            rx.box(
+                rx.plotly(
+                    data=chart.figure.to(Figure),
+                    config={"displaylogo": False, "responsive": True},
+                    use_resize_handler=True,
+                    width="100%",
+                    height="380px",
+                ),
+                role="img",
+                aria_label=chart.summary,
+                width="100%",
+                class_name="d360-chart",
+            ),
+            rx.text(chart.summary, size="1", color_scheme="gray", class_name="d360-chart-summary"),
+            rx.hstack(
+                rx.cond(
+                    chart.csv_url,
+                    rx.link(
+                        rx.hstack(rx.icon("download", size=14), "Download CSV", align="center", spacing="1"),
+                        href=chart.csv_url,
+                        size="1",
+                        download=True,
+                    ),
+                ),
+                rx.cond(
+                    chart.source_url,
+                    rx.link(
+                        rx.hstack(rx.icon("external-link", size=14), "Source", align="center", spacing="1"),
+                        href=chart.source_url,
+                        is_external=True,
+                        size="1",
+                        title=chart.source_name,
+                    ),
+                ),
+                about_data(chart),
+                spacing="4",
+                align="center",
+                wrap="wrap",
+            ),
+            chart_table(chart),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        class_name="d360-chart-card",
+    )
+
+
+def source_chip(source: SourceView) -> rx.Component:
+    """A source under the answer."""
+    return rx.link(
+        rx.badge(rx.icon("database", size=12), source.label, variant="soft", radius="full", size="1"),
+        href=source.url,
+        is_external=True,
+        title=source.title,
+        underline="none",
+    )
+
+
+def rating_button(message: MessageView, rating: int, icon: str, label: str) -> rx.Component:
+    """Thumbs up or down: stores the rating at once, then offers a comment."""
+    chosen = message.rating == rating
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.icon_button(
+                rx.icon(icon, size=14),
+                size="1",
+                variant=rx.cond(chosen, "soft", "ghost"),
+                color_scheme=rx.cond(chosen, "indigo", "gray"),
+                aria_label=label,
+                aria_pressed=rx.cond(chosen, "true", "false"),
+                on_click=ChatState.rate(message.id, rating),
+            )
+        ),
+        rx.popover.content(
+            rx.form(
+                rx.vstack(
+                    rx.text("Tell us more (optional)", size="2", weight="medium"),
+                    rx.text_area(name="comment", aria_label="Comment on this answer", max_length=2000, rows="3"),
+                    rx.el.input(type="hidden", name="message_id", value=message.id.to_string()),
+                    rx.el.input(type="hidden", name="rating", value=str(rating)),
+                    rx.popover.close(rx.button("Send comment", type="submit", size="1")),
+                    spacing="2",
+                ),
+                on_submit=ChatState.comment,
+                reset_on_submit=True,
+            ),
+            width="300px",
+        ),
+    )
+
+
+def answer_meta(message: MessageView) -> rx.Component:
+    """Model, tokens, latency and time per tool, in small print; the offline model is labelled."""
+    return rx.hstack(
+        rx.cond(message.offline, rx.badge("Offline model", color_scheme="amber", variant="soft", size="1")),
+        rx.text(message.meta, size="1", color_scheme="gray"),
+        spacing="2",
+        align="center",
+        wrap="wrap",
+    )
+
+
+def answer_actions(message: MessageView) -> rx.Component:
+    """Copy, thumbs up and down."""
+    return rx.hstack(
+        rx.icon_button(
+            rx.icon("copy", size=14),
+            size="1",
+            variant="ghost",
+            color_scheme="gray",
+            aria_label="Copy answer",
+            on_click=[rx.set_clipboard(message.content), rx.toast("Answer copied.")],
+        ),
+        rating_button(message, 1, "thumbs-up", "Good answer"),
+        rating_button(message, -1, "thumbs-down", "Bad answer"),
+        spacing="3",
+        align="center",
+    )
+
+
+def answer_body(
+    content: rx.Component,
+    tools: rx.Var[list[ToolView]],
+    charts: rx.Var[list[ChartView]],
+) -> list[rx.Component]:
+    """Tool steps, text and charts: the part shared by finished answers and the one being written."""
+    return [
+        tool_steps(tools),
+        content,
+        rx.foreach(charts, chart_card),
+    ]
+
+
+def answer(message: MessageView) -> rx.Component:
+    """A finished (or stopped, or failed) answer."""
+    return rx.vstack(
+        *answer_body(markdown(message.content), message.tools, message.charts),
+        rx.cond(
+            message.status == "error",
+            rx.callout.root(
+                rx.callout.icon(rx.icon("triangle-alert")),
+                rx.callout.text(rx.cond(message.error, message.error, "The answer could not be completed.")),
+                rx.button("Retry", size="1", variant="soft", on_click=ChatState.regenerate, aria_label="Retry"),
+                color_scheme="red",
+                role="alert",
+                size="1",
+            ),
+        ),
+        rx.cond(message.status == "cancelled", rx.text("Stopped.", size="1", color_scheme="gray")),
+        rx.cond(
+            message.ungrounded,
+            rx.callout.root(
+                rx.callout.icon(rx.icon("flag")),
+                rx.callout.text(message.ungrounded),
+                color_scheme="amber",
+                size="1",
+                class_name="d360-ungrounded",
+            ),
+        ),
+        rx.cond(
+            message.sources.length() > 0,
+            rx.hstack(rx.foreach(message.sources, source_chip), wrap="wrap", spacing="2"),
+        ),
+        rx.hstack(
+            answer_meta(message), rx.spacer(), answer_actions(message), width="100%", align="center", wrap="wrap"
+        ),
+        spacing="3",
+        width="100%",
+        align="start",
+        class_name="d360-answer",
+        data_message_id=message.id,
+    )
+
+
+def question(message: MessageView) -> rx.Component:
+    """The user's question, in a bubble on the right."""
+    return rx.flex(
+        rx.box(
+            rx.text(message.content, white_space="pre-wrap", size="3"),
+            class_name="d360-question",
+        ),
+        justify="end",
+        width="100%",
+        data_message_id=message.id,
+    )
+
+
+def message_item(message: MessageView) -> rx.Component:
+    """A question or an answer."""
+    return rx.cond(message.role == "user", question(message), answer(message))

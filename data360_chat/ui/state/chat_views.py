@@ -1,0 +1,276 @@
+"""What the chat page shows, as plain data: messages, tool steps, charts and sources, built from the database rows
+or from a running answer's updates. No Reflex here; the states hold these and the components render them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from data360_chat.assistant.events import ChartReady
+from data360_chat.db.models import Chart, Message, ToolCall
+from data360_chat.settings import get_settings
+from data360_chat.streams.state import ToolStep
+from data360_chat.web.safe_markdown import safe_markdown
+
+ARGS_PREVIEW = 60
+TABLE_ROWS = 60
+CSV_ROUTE = "/api/v1/charts/{chart_id}.csv"
+
+
+@dataclass
+class ToolView:
+    """One tool step as a compact row: name, short arguments, duration, error; `details` when expanded."""
+
+    call_id: str = ""
+    name: str = ""
+    args: str = ""
+    details: str = ""
+    status: str = "running"
+    duration: str = ""
+    error: str = ""
+
+
+@dataclass
+class ChartView:
+    """A chart with its summary, source, unit, definition and the first rows of its data as a table."""
+
+    key: str = ""
+    title: str = ""
+    figure: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""
+    unit: str = ""
+    definition: str = ""
+    source_name: str = ""
+    source_url: str = ""
+    csv_url: str = ""
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    more_rows: int = 0
+
+
+@dataclass
+class SourceView:
+    """A source chip: the indicator's name, id and database, linking to its page."""
+
+    label: str = ""
+    title: str = ""
+    url: str = ""
+
+
+@dataclass
+class MessageView:
+    """A question or an answer as shown in the conversation."""
+
+    id: int = 0
+    role: str = "user"
+    content: str = ""
+    status: str = "complete"
+    error: str = ""
+    meta: str = ""
+    offline: bool = False
+    ungrounded: str = ""
+    tools: list[ToolView] = field(default_factory=list)
+    charts: list[ChartView] = field(default_factory=list)
+    sources: list[SourceView] = field(default_factory=list)
+    rating: int = 0
+
+
+def short_args(arguments: dict[str, Any] | None) -> str:
+    """`key=value, ...` cut to a line."""
+    text = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in (arguments or {}).items())
+    return text if len(text) <= ARGS_PREVIEW else text[: ARGS_PREVIEW - 1] + "…"
+
+
+def duration_text(milliseconds: int | None) -> str:
+    """`420 ms` or `1.3 s`."""
+    if milliseconds is None:
+        return ""
+    return f"{milliseconds} ms" if milliseconds < 1000 else f"{milliseconds / 1000:.1f} s"
+
+
+def tool_view(
+    call_id: str, name: str, arguments: dict[str, Any] | None, status: str, duration_ms: int | None, error: str | None
+) -> ToolView:
+    """A tool step for the page."""
+    details = json.dumps(arguments or {}, indent=2, ensure_ascii=False)
+    return ToolView(
+        call_id=call_id,
+        name=name,
+        args=short_args(arguments),
+        details=details,
+        status=status,
+        duration=duration_text(duration_ms),
+        error=error or "",
+    )
+
+
+def tool_from_step(step: ToolStep) -> ToolView:
+    """A running answer's tool step for the page."""
+    return tool_view(step.call_id, step.name, step.arguments, step.status, step.duration_ms, step.error)
+
+
+def tool_from_row(call: ToolCall) -> ToolView:
+    """A stored tool call for the page."""
+    return tool_view(call.call_id, call.tool_name, call.arguments, call.status, call.duration_ms, call.error)
+
+
+@lru_cache(maxsize=1)
+def _definitions() -> dict[str, str]:
+    """Indicator definitions from the offline data bundle, by indicator id (empty when there is none)."""
+    path = Path(get_settings().data360_offline_data) / "indicators.json"
+    try:
+        entries = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {entry.get("code", ""): entry.get("definition", "") for entry in entries if isinstance(entry, dict)}
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return "" if value is None else str(value)
+
+
+def rows_summary(title: str, rows: Sequence[dict[str, Any]]) -> str:
+    """A one-line summary of a chart's rows: per country, first and last value."""
+    series: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        series.setdefault(str(row.get("country") or row.get("country_code") or ""), []).append(row)
+    unit = next((str(row["unit"]) for row in rows if row.get("unit")), "")
+    parts = []
+    for country, points in list(series.items())[:6]:
+        points.sort(key=lambda row: str(row.get("year")))
+        first, last = points[0], points[-1]
+        if first is last:
+            parts.append(f"{country} {_cell(first.get('value'))} in {first.get('year')}")
+        else:
+            parts.append(
+                f"{country} from {_cell(first.get('value'))} in {first.get('year')} "
+                f"to {_cell(last.get('value'))} in {last.get('year')}"
+            )
+    more = f" and {len(series) - 6} more" if len(series) > 6 else ""
+    return f"{title}{f' ({unit})' if unit else ''}: " + "; ".join(parts) + more + "."
+
+
+def chart_view(
+    key: str,
+    chart_id: int | None,
+    title: str,
+    figure: dict[str, Any],
+    source: dict[str, Any] | None,
+    rows: Sequence[dict[str, Any]],
+    summary: str = "",
+) -> ChartView:
+    """A chart for the page (the table shows the first `TABLE_ROWS` rows; the CSV has all of them)."""
+    source = source or {}
+    columns = ["country", "year", "value"]
+    unit = next((str(row["unit"]) for row in rows if row.get("unit")), "")
+    return ChartView(
+        key=key,
+        title=title,
+        figure=figure,
+        summary=summary or (rows_summary(title, rows) if rows else title),
+        unit=unit,
+        definition=_definitions().get(str(source.get("indicator_id", "")), ""),
+        source_name=" · ".join(str(part) for part in (source.get("name"), source.get("database")) if part),
+        source_url=str(source.get("url") or ""),
+        csv_url=CSV_ROUTE.format(chart_id=chart_id) if chart_id is not None else "",
+        columns=columns,
+        rows=[[_cell(row.get(column)) for column in columns] for row in rows[:TABLE_ROWS]],
+        more_rows=max(0, len(rows) - TABLE_ROWS),
+    )
+
+
+def chart_from_row(chart: Chart) -> ChartView:
+    """A stored chart for the page."""
+    return chart_view(f"c{chart.id}", chart.id, chart.title, chart.figure, chart.source, chart.data)
+
+
+def chart_from_event(event: ChartReady, index: int, rows: Sequence[dict[str, Any]] = ()) -> ChartView:
+    """A chart of a running answer (its rows come with the stored chart once the answer is done)."""
+    key = f"c{event.chart_id}" if event.chart_id is not None else f"live{index}"
+    return chart_view(key, event.chart_id, event.title, event.figure, event.source, rows, event.summary)
+
+
+def source_views(sources: Iterable[dict[str, Any]] | None) -> list[SourceView]:
+    """Source chips."""
+    views = []
+    for source in sources or []:
+        name = str(source.get("name") or source.get("indicator_id") or "Source")
+        years = "–".join(
+            str(year) for year in dict.fromkeys((source.get("start_year"), source.get("end_year"))) if year
+        )
+        views.append(
+            SourceView(
+                label=name if len(name) <= 48 else name[:47] + "…",
+                title=" · ".join(
+                    str(p) for p in (name, source.get("indicator_id"), source.get("database"), years) if p
+                ),
+                url=str(source.get("url") or ""),
+            )
+        )
+    return views
+
+
+def meta_text(
+    model: str,
+    prompt_tokens: int | None,
+    completion_tokens: int | None,
+    latency_ms: int | None,
+    tools: Sequence[ToolView],
+) -> str:
+    """`model · 1,234 + 321 tokens · 2.4 s · search 120 ms, data 340 ms`."""
+    parts = [model] if model else []
+    if prompt_tokens is not None or completion_tokens is not None:
+        parts.append(f"{prompt_tokens or 0:,} + {completion_tokens or 0:,} tokens")
+    if latency_ms:
+        parts.append(duration_text(latency_ms))
+    timed = [f"{tool.name} {tool.duration}" for tool in tools if tool.duration]
+    if timed:
+        parts.append(", ".join(timed))
+    return " · ".join(parts)
+
+
+def ungrounded_text(grounded_share: float | None, numbers: Sequence[str] = ()) -> str:
+    """A warning when some numbers of the answer were not found in the data (empty when all were)."""
+    if numbers:
+        shown = ", ".join(numbers[:5])
+        return f"Some numbers were not found in the data: {shown}. Check them against the sources."
+    if grounded_share is not None and grounded_share < 1.0:
+        return f"Only {grounded_share:.0%} of the numbers were found in the data. Check them against the sources."
+    return ""
+
+
+def message_view(
+    message: Message,
+    *,
+    offline_model: str,
+    calls: Sequence[ToolCall] = (),
+    charts: Sequence[Chart] = (),
+    rating: int = 0,
+) -> MessageView:
+    """A stored message for the page."""
+    assert message.id is not None
+    if message.role == "user":
+        return MessageView(id=message.id, role="user", content=message.content)
+    tools = [tool_from_row(call) for call in calls]
+    return MessageView(
+        id=message.id,
+        role="assistant",
+        content=safe_markdown(message.content),
+        status=message.status,
+        error=message.error or "",
+        meta=meta_text(message.model or "", message.prompt_tokens, message.completion_tokens, message.latency_ms, tools)
+        if message.status != "streaming"
+        else "",
+        offline=(message.model or "") == offline_model,
+        ungrounded=ungrounded_text(message.grounded_share),
+        tools=tools,
+        charts=[chart_from_row(chart) for chart in charts],
+        sources=source_views(message.sources),
+        rating=rating,
+    )
