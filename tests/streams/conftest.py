@@ -13,7 +13,7 @@ from data360_chat.mcp_client import McpHub
 from data360_chat.repositories.chats import create_chat
 from data360_chat.repositories.users import create_user
 from data360_chat.streams import AnswerRunner
-from tests.assistant.conftest import hub, llm, offline_mcp_url, owner, scripted_settings  # noqa: F401  (fixtures)
+from tests.assistant.conftest import hub, llm, owner, scripted_settings  # noqa: F401  (fixtures)
 from tests.support.scripted_llm import ScriptedLLM
 
 MakeRunner = Callable[..., AnswerRunner]

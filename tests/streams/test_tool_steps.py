@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from data360_chat.assistant import events as ev
 from data360_chat.repositories.charts import list_charts
 from data360_chat.repositories.tool_calls import list_tool_calls
@@ -37,7 +39,9 @@ async def test_a_reloaded_tab_sees_the_tool_steps_so_far(make_runner: MakeRunner
     assert (call.id, call.status, call.error) == (step.tool_call_id, "error", step.error)
 
 
-async def test_charts_reach_followers_and_the_snapshot(make_runner: MakeRunner, llm: ScriptedLLM, database, owner):
+async def test_charts_reach_followers_and_the_snapshot(
+    make_runner: MakeRunner, llm: ScriptedLLM, database, owner, redis_url
+):
     kenya = {
         "database_id": "WB_WDI",
         "indicator_id": "WB_WDI_SP_POP_TOTL",
@@ -46,10 +50,17 @@ async def test_charts_reach_followers_and_the_snapshot(make_runner: MakeRunner, 
         "end_year": 2024,
         "limit": 100,
     }
-    llm.set_script([Reply.tools(("data360_get_data", kenya)), Reply.text("Kenya's population grew.")])
-    runner = make_runner()
+    final = "Kenya's population grew. " + many_words(60)
+    llm.set_script([Reply.tools(("data360_get_data", kenya)), Reply(steps=(Text(final),), chunk_delay=0.01)])
+    runner, other_replica = make_runner(redis_url=redis_url), make_runner(redis_url=redis_url)
     started = await runner.start(*owner, "Population of Kenya since 2000")
-    updates = await read_all(runner.follow(*owner, interval=0))
+    updates, relayed = await asyncio.gather(
+        read_all(runner.follow(*owner, interval=0)), read_all(other_replica.follow(*owner))
+    )
+    assert relayed[0].first and relayed[0].status == "streaming"  # followed through Redis, not the database
+    assert [t for u in relayed for t in u.tools][-1] == [t for u in updates for t in u.tools][-1]
+    assert [c for u in relayed for c in u.charts] == [c for u in updates for c in u.charts]
+    assert relayed[-1].sources == updates[-1].sources and relayed[-1].done == updates[-1].done
     steps = [tool for u in updates for tool in u.tools]
     assert [(s.name, s.status) for s in steps][-1] == ("data360_get_data", "ok")
     assert steps[-1].arguments == kenya and steps[-1].duration_ms is not None
@@ -62,5 +73,5 @@ async def test_charts_reach_followers_and_the_snapshot(make_runner: MakeRunner, 
     [after] = await read_all(make_runner().follow(*owner))  # a tab opened after the end, from the database
     assert [c.chart_id for c in after.charts] == [stored.id] and after.charts[0].figure == stored.figure
     assert after.tools == (steps[-1],)
-    assert after.sources == updates[-1].sources and after.text == "Kenya's population grew."
+    assert after.sources == updates[-1].sources and after.text == final
     assert isinstance(after.done, ev.AnswerDone)
