@@ -95,12 +95,12 @@ class ProgressSaver:
         self._last = time.monotonic()
         self._task: asyncio.Task | None = None
 
-    def offer(self, content: str) -> None:
-        """Save this text if the last save is old enough and none is running."""
+    def offer(self, pieces: list[str]) -> None:
+        """Save the text made of `pieces` if the last save is old enough and none is running."""
         now = time.monotonic()
         if now - self._last >= SAVE_INTERVAL and (self._task is None or self._task.done()):
             self._last = now
-            self._task = asyncio.create_task(self._save(content))
+            self._task = asyncio.create_task(self._save("".join(pieces)))
 
     async def _save(self, content: str) -> None:
         try:
@@ -187,7 +187,7 @@ class _Answer:
                         self.pieces.append("\n\n")
                         yield TextDelta("\n\n")
                     self.pieces.append(item)
-                    self.saver.offer(self.text)
+                    self.saver.offer(self.pieces)
                     yield TextDelta(item)
                 assert turn is not None
                 self._count_usage(turn)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,7 +13,6 @@ from data360_chat.repositories.chats import create_chat
 from data360_chat.repositories.users import create_user
 from data360_chat.settings import Settings
 from tests.support.scripted_llm import ScriptedLLM
-from tests.support.wdi import data_dir
 
 
 @pytest.fixture
@@ -35,15 +34,6 @@ def scripted_settings(server: ScriptedLLM, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)
-
-
-@pytest.fixture(scope="session")
-def offline_mcp_url() -> Iterator[str]:
-    """The built-in offline Data360 MCP server over HTTP on loopback, serving the WDI core bundle."""
-    from data360_chat.offline_mcp.process import start_offline_server
-
-    with start_offline_server(Settings(data360_offline_data=data_dir())) as server:
-        yield server.url
 
 
 @pytest.fixture(scope="session")
