@@ -65,7 +65,7 @@ class Catalogue:
 
     folder: Path
     indicators: dict[str, Indicator]  # by idno
-    country_names: dict[str, str]  # ISO3 or aggregate code → name
+    country_names: dict[str, str]  # ISO3 or aggregate code → name (the data's own, else countries.csv's)
     iso2: dict[str, str]  # ISO2 → ISO3
     data_names: dict[str, str]  # code → the name the observations file gives ("Korea, Rep.")
 
@@ -148,6 +148,5 @@ def load_catalogue(folder: Path) -> Catalogue:
     indicators = _read_indicators(folder)
     names, iso2 = _read_countries(folder)
     data_names = _read_observations(folder, indicators)
-    for code, name in data_names.items():
-        names.setdefault(code, name)
+    names.update(data_names)  # the World Bank's own names ("Curacao", "Korea, Rep."), as Data360 shows them
     return Catalogue(folder, indicators, names, iso2, data_names)

@@ -223,6 +223,7 @@ class _Document:
     length: float
     name_terms: set[str]
     headline: set[str]
+    title_terms: set[str]  # name and topics: a match only in the definition is not enough
 
 
 class IndicatorIndex:
@@ -251,7 +252,9 @@ class IndicatorIndex:
             for term in terms(text):
                 weights[term] += weight
         headline = set(terms(head)) - {"total"}
-        return _Document(indicator, weights, sum(weights.values()), set(terms(indicator.name)), headline)
+        name_terms = set(terms(indicator.name))
+        title_terms = name_terms | set(terms(" ".join(indicator.topics)))
+        return _Document(indicator, weights, sum(weights.values()), name_terms, headline, title_terms)
 
     def _score(self, doc: _Document, query: Counter[str]) -> float:
         score = 0.0
@@ -275,9 +278,9 @@ class IndicatorIndex:
         asked = set(weighted)
         results = []
         for doc in self._documents:
-            score = self._score(doc, weighted)
-            if score <= 0:
+            if not asked & doc.title_terms:
                 continue
+            score = self._score(doc, weighted)
             coverage = len(asked & doc.name_terms) / len(asked)
             score *= 0.5 + coverage
             if doc.headline and doc.headline <= asked:
