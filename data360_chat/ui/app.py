@@ -10,8 +10,9 @@ from data360_chat.ui.state.account import AccountState
 from data360_chat.ui.state.auth import AuthFormState, AuthState
 from data360_chat.ui.state.chat import ChatState
 from data360_chat.web.app import build_web_app
+from data360_chat.web.security_headers import security_headers
 
-app = rx.App(api_transformer=build_web_app())
+app = rx.App(api_transformer=[build_web_app(), security_headers])
 app.add_page(chat_page, route="/", title="Data360 Chat", on_load=[AuthState.require_sign_in, ChatState.load])
 app.add_page(sign_in_page, route="/sign-in", title="Sign in · Data360 Chat", on_load=AuthFormState.load)
 app.add_page(sign_up_page, route="/sign-up", title="Create an account · Data360 Chat", on_load=AuthFormState.load)
