@@ -99,7 +99,9 @@ class Collector:
 
         match event:
             case events.AnswerStarted(model=model, offline=offline, chat_id=chat_id):
-                self.result.update(model=model, offline=offline, chat_id=str(chat_id) if chat_id else None)
+                self.result.update(
+                    model=model, offline=offline, chat_id=str(chat_id) if chat_id and chat_id.int else None
+                )
             case events.TextDelta(text=text):
                 self._text.append(text)
             case events.ToolStarted(call_id=call_id, name=name, arguments=arguments):

@@ -1,0 +1,75 @@
+"""`python -m data360_chat ask`: the real command, with the offline model and its own offline MCP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import asyncpg
+
+from data360_chat.settings import PROJECT_ROOT
+from tests.support.wdi import rows
+
+QUESTION = "Population of Kenya since 2000"
+
+
+def ask(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OFFLINE_MODEL_SPEED": "1000", **environment}
+    env.pop("DATA360_MCP_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "data360_chat", "ask", *arguments],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def kenya_population_text() -> str:
+    latest = max(rows("SP.POP.TOTL", ("KEN",)), key=lambda row: row.year)
+    return f"{latest.value:,.0f}"
+
+
+def test_json_answer_with_sources_charts_tools_and_grounding() -> None:
+    done = ask(QUESTION, "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["status"] == "complete" and result["offline"] is True
+    assert kenya_population_text() in result["answer"]
+    assert [source["indicator_id"] for source in result["sources"]] == ["WB_WDI_SP_POP_TOTL"]
+    assert result["charts"] and result["charts"][0]["points"] == len(rows("SP.POP.TOTL", ("KEN",), (2000, 3000)))
+    assert {call["name"] for call in result["tool_calls"]} >= {"data360_search_indicators", "data360_get_data"}
+    assert all(call["ok"] for call in result["tool_calls"])
+    assert result["grounded_share"] == 1.0
+    assert result["chat_id"] is None  # nothing stored
+
+
+def test_streamed_answer_on_stdout_and_steps_on_stderr() -> None:
+    done = ask(QUESTION)
+    assert done.returncode == 0, done.stderr
+    assert kenya_population_text() in done.stdout and "Sources:" in done.stdout
+    assert "→ data360_get_data" in done.stderr and "offline model" in done.stderr
+
+
+def test_an_empty_question_is_refused() -> None:
+    done = ask("   ")
+    assert done.returncode == 2
+    assert "empty" in done.stderr.lower()
+
+
+async def test_save_stores_the_chat(db_url: str) -> None:
+    done = ask(QUESTION, "--json", "--save", DATABASE_URL=db_url)
+    assert done.returncode == 0, done.stderr
+    chat_id = json.loads(done.stdout)["chat_id"]
+    connection = await asyncpg.connect(db_url)
+    try:
+        stored = await connection.fetch(
+            "SELECT role, status FROM messages WHERE chat_id = $1 ORDER BY id", uuid.UUID(chat_id)
+        )
+    finally:
+        await connection.close()
+    assert [(row["role"], row["status"]) for row in stored] == [("user", "complete"), ("assistant", "complete")]
