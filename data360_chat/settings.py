@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     )
     mcp_allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Extra Host headers the offline MCP server accepts (comma-separated; `*`: any), e.g. behind a proxy.",
+        description="Extra Host headers the offline MCP server accepts (comma-separated; `*`: any), behind a proxy.",
     )
     tool_timeout: float = Field(45.0, gt=0, description="Seconds one MCP tool call may take.")
     tool_result_max_chars: int = Field(200_000, gt=0, description="Largest tool result kept, in characters.")
