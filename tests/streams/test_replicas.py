@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from data360_chat.assistant import events as ev
 from data360_chat.repositories import NotFound
-from data360_chat.repositories.messages import ChatBusy, add_user_message, start_answer
+from data360_chat.repositories.messages import ChatBusy, add_user_message, list_messages, start_answer
 from data360_chat.settings import PROJECT_ROOT
 from data360_chat.streams import AnswerSnapshot
 from tests.streams.conftest import MakeRunner
@@ -137,3 +137,14 @@ async def test_a_replica_that_dies_mid_answer_leaves_an_interrupted_answer(
     reply = await stored(database, owner, message_id)
     assert reply.status == "error" and "".join(u.text for u in updates).startswith(reply.content)
     await asyncio.wait_for(llm.requests[0].disconnected.wait(), 2)
+
+
+async def test_two_replicas_sending_at_once_start_one_answer(
+    make_runner: MakeRunner, llm: ScriptedLLM, database, owner
+):
+    llm.set_script([slow_text(100)])
+    one, two = make_runner(), make_runner()
+    results = await asyncio.gather(one.start(*owner, "Here"), two.start(*owner, "There"), return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["AnswerStarted", "ChatBusy"]
+    async with database.session() as session:
+        assert [m.role for m in await list_messages(session, *owner)] == ["user", "assistant"]
