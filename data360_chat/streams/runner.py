@@ -33,9 +33,10 @@ from data360_chat.db.models import utcnow
 from data360_chat.repositories import NotFound
 from data360_chat.repositories.messages import ChatBusy, interrupt_stale_answers, update_message
 from data360_chat.settings import Settings, get_settings
+from data360_chat.streams.coalesce import coalesced
 from data360_chat.streams.log import AnswerLog
 from data360_chat.streams.relay import Relay, stream_key
-from data360_chat.streams.state import AnswerSnapshot, AnswerUpdate, UpdateBuilder
+from data360_chat.streams.state import AnswerSnapshot, AnswerUpdate
 from data360_chat.streams.stored import (
     StoredAnswer,
     last_answer,
@@ -227,51 +228,9 @@ class AnswerRunner:
         spell goes out at once; while the answer streams, what arrives within `interval` is sent together. A tab
         does: `async for update in runner.follow(user_id, chat_id): apply(update)`.
         """
-        loop = asyncio.get_running_loop()
-        inbox: asyncio.Queue[list[AnswerEvent] | BaseException | None] = asyncio.Queue()
-        reader = asyncio.create_task(self._read_into(inbox, user_id, chat_id))
-        builder = UpdateBuilder()
-        try:
-            first = await inbox.get()
-            if first is None:
-                return
-            if isinstance(first, BaseException):
-                raise first
-            yield builder.first(first)
-            flushed = float("-inf")  # the first news after the snapshot (often the first token) goes out at once
-            ended = builder.snapshot.done is not None
-            while not ended:
-                items = [await inbox.get()]
-                wait = flushed + interval - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                while not inbox.empty():
-                    items.append(inbox.get_nowait())
-                batch: list[AnswerEvent] = []
-                for item in items:
-                    if isinstance(item, BaseException):
-                        raise item
-                    ended = ended or item is None
-                    batch.extend(item or ())
-                if batch:
-                    yield builder.next(batch)
-                    flushed = loop.time()
-                ended = ended or builder.snapshot.done is not None
-        finally:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-
-    async def _read_into(
-        self, inbox: asyncio.Queue[list[AnswerEvent] | BaseException | None], user_id: uuid.UUID, chat_id: uuid.UUID
-    ) -> None:
-        try:
-            async with contextlib.aclosing(self._batches(user_id, chat_id)) as batches:
-                async for batch in batches:
-                    inbox.put_nowait(batch)
-        except Exception as exc:
-            inbox.put_nowait(exc)
-        else:
-            inbox.put_nowait(None)
+        async with contextlib.aclosing(coalesced(self._batches(user_id, chat_id), interval)) as updates:
+            async for update in updates:
+                yield update
 
     async def _batches(self, user_id: uuid.UUID, chat_id: uuid.UUID) -> AsyncIterator[list[AnswerEvent]]:
         """The chat's last answer as batches of events: all so far, then what comes, from wherever it runs."""
