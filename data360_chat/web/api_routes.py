@@ -22,6 +22,7 @@ from data360_chat.db.models import Chart, Chat, Message, ToolCall
 from data360_chat.repositories import NotFound
 from data360_chat.repositories.charts import get_chart, list_charts
 from data360_chat.repositories.chats import delete_chat, get_chat, list_chats, rename_chat, search_chats
+from data360_chat.repositories.feedback import set_feedback
 from data360_chat.repositories.messages import list_messages
 from data360_chat.repositories.tool_calls import list_tool_calls
 from data360_chat.web.chart_csv import csv_filename, rows_to_csv
@@ -94,6 +95,15 @@ def _chat_id(request: Request) -> uuid.UUID | None:
         return uuid.UUID(request.path_params["chat_id"])
     except ValueError:
         return None
+
+
+def _row_id(request: Request, name: str) -> int | None:
+    """A positive integer id from the path (None for anything else, answered as not found)."""
+    try:
+        value = int(request.path_params[name])
+    except ValueError:
+        return None
+    return value if 0 < value < 2**63 else None
 
 
 def _cursor(value: str | None) -> tuple[datetime, uuid.UUID] | None:
@@ -199,13 +209,31 @@ class ApiRoutes:
         ]
         return JSONResponse({"chat_id": str(chat_id), "messages": body}, headers=NO_STORE)
 
-    async def chart_csv(self, request: Request, user: CurrentUser) -> Response:
+    async def feedback(self, request: Request, user: CurrentUser) -> Response:
+        message_id = _row_id(request, "message_id")
+        if message_id is None:
+            return not_found()
         try:
-            chart_id = int(request.path_params["chart_id"])
+            body = await request.json()
         except ValueError:
+            body = None
+        rating = body.get("rating") if isinstance(body, dict) else None
+        comment = body.get("comment", "") if isinstance(body, dict) else ""
+        if type(rating) is not int or rating not in (1, -1) or not isinstance(comment, str):
+            return error(400, "bad_request", 'Send JSON like {"rating": 1, "comment": "optional"} (rating 1 or -1).')
+        try:
+            async with self.service().database.session() as session:
+                await set_feedback(session, user.id, message_id, rating=rating, comment=comment)
+        except NotFound:
+            return not_found()
+        return Response(status_code=204, headers=NO_STORE)
+
+    async def chart_csv(self, request: Request, user: CurrentUser) -> Response:
+        chart_id = _row_id(request, "chart_id")
+        if chart_id is None:
             return not_found()
         async with self.service().database.session() as session:
-            chart = await get_chart(session, user.id, chart_id) if 0 < chart_id < 2**63 else None
+            chart = await get_chart(session, user.id, chart_id)
         if chart is None:
             return not_found()
         return Response(
@@ -229,6 +257,7 @@ class ApiRoutes:
             Route(f"{PREFIX}/chats", auth(self.chats), methods=["GET"]),
             Route(f"{PREFIX}/chats/{{chat_id}}", auth(self.chat), methods=["GET", "PATCH", "DELETE"]),
             Route(f"{PREFIX}/chats/{{chat_id}}/messages", auth(self.messages), methods=["GET"]),
+            Route(f"{PREFIX}/messages/{{message_id}}/feedback", auth(self.feedback), methods=["PUT"]),
             Route(f"{PREFIX}/charts/{{chart_id}}.csv", auth(self.chart_csv), methods=["GET"]),
             Route(f"{PREFIX}/{{rest:path}}", self.unknown),
         ]
