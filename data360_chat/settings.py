@@ -119,7 +119,9 @@ class Settings(BaseSettings):
     jwt_jwks_url: str | None = Field(None, description="JWKS URL for bearer tokens (default: from OIDC discovery).")
     login_rate_limit: int = Field(5, ge=1, description="Failed sign-ins allowed per minute per account and per IP.")
     trusted_proxy_hops: int = Field(
-        0, ge=0, description="Reverse proxies in front of the app whose `X-Forwarded-For` gives the client's IP."
+        0,
+        ge=0,
+        description="Reverse proxies in front of the app whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.",
     )
 
     _split_lists = field_validator("mcp_allowed_hosts", "admin_emails", "oidc_admin_values", mode="before")(_split_csv)
