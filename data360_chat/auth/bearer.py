@@ -1,7 +1,7 @@
 """JWT access tokens from the configured issuer: signature checked against its JWKS, `iss`/`aud`/`exp`/`nbf` checked.
 
-Keys are cached and fetched again when a token names a key id the cache does not have (key rotation), at most
-once per `REFETCH_INTERVAL` so that tokens with made-up key ids cannot make us hammer the issuer.
+Keys are cached and fetched again when a token names a key id the cache does not have (key rotation); such
+refetches happen at most once per `REFETCH_INTERVAL`, so tokens with made-up key ids cannot make us hammer the issuer.
 """
 
 from __future__ import annotations
@@ -56,21 +56,25 @@ async def fetch_json(url: str) -> dict[str, Any]:
 class JwksCache:
     """The issuer's public keys, cached for `max_age` seconds and refetched on an unknown key id."""
 
-    REFETCH_INTERVAL = 30.0
+    REFETCH_INTERVAL = 10.0
 
     def __init__(self, url: str, *, max_age: float = 3600.0) -> None:
         self.url = url
         self.max_age = max_age
         self._keys: KeySet | None = None
         self._fetched_at = float("-inf")
+        self._refetched_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def keys(self, *, refresh: bool = False) -> KeySet:
-        """The key set; `refresh` fetches it again unless that was done moments ago."""
+        """The key set; `refresh` fetches it again unless another refresh was done moments ago."""
         async with self._lock:
-            age = time.monotonic() - self._fetched_at
-            stale = self._keys is None or age > self.max_age or (refresh and age > self.REFETCH_INTERVAL)
-            if stale:
+            now = time.monotonic()
+            expired = self._keys is None or now - self._fetched_at > self.max_age
+            refetch = refresh and now - self._refetched_at > self.REFETCH_INTERVAL
+            if refetch:
+                self._refetched_at = now
+            if expired or refetch:
                 document = await fetch_json(self.url)
                 try:
                     self._keys = KeySet.import_key_set(document)  # type: ignore[arg-type]
