@@ -17,6 +17,8 @@ from data360_chat.web.app import build_web_app
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OpenIdProvider
 
 BASE_URL = "http://chat.test"
+CLIENT_IP = "203.0.113.7"
+PASSWORD = "correct horse battery"
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
@@ -44,11 +46,11 @@ def service(make_service: Callable[..., AuthService]) -> AuthService:
     return make_service()
 
 
-def web_client(service: AuthService, base_url: str = BASE_URL) -> httpx.AsyncClient:
+def web_client(service: AuthService, base_url: str = BASE_URL, *, ip: str = CLIENT_IP) -> httpx.AsyncClient:
     """An HTTP client for the app's routes (the Starlette app in front of Reflex), sending our own Origin."""
     app = build_web_app(lambda: service)
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 50000)),
+        transport=httpx.ASGITransport(app=app, client=(ip, 50000)),
         base_url=base_url,
         headers={"Origin": base_url},
     )
@@ -82,6 +84,18 @@ def oidc_service(make_service: Callable[..., AuthService], idp: OpenIdProvider) 
     )
 
 
-async def sign_up(http: httpx.AsyncClient, email: str, password: str = "correct horse battery") -> httpx.Response:
+async def sign_up(http: httpx.AsyncClient, email: str, password: str = PASSWORD, **fields: str) -> httpx.Response:
     """Post the sign-up form."""
-    return await http.post("/auth/sign-up", data={"email": email, "password": password})
+    return await http.post("/auth/sign-up", data={"email": email, "password": password, **fields})
+
+
+async def sign_in(http: httpx.AsyncClient, email: str, password: str = PASSWORD, **fields: str) -> httpx.Response:
+    """Post the sign-in form."""
+    return await http.post("/auth/sign-in", data={"email": email, "password": password, **fields})
+
+
+def session_token(response: httpx.Response, name: str = "d360_session") -> str:
+    """The session token a sign-in response handed out (fails if there is none)."""
+    token = response.cookies.get(name)
+    assert token, (response.status_code, response.headers.get("location"))
+    return token
