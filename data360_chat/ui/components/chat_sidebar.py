@@ -132,7 +132,7 @@ def sidebar_content() -> rx.Component:
             on_change=SidebarState.search.debounce(300),
             width="100%",
         ),
-        rx.scroll_area(
+        rx.box(
             rx.vstack(
                 rx.foreach(SidebarState.chats, chat_row),
                 rx.cond(
@@ -151,9 +151,9 @@ def sidebar_content() -> rx.Component:
                 spacing="1",
                 width="100%",
             ),
-            type="hover",
-            scrollbars="vertical",
             flex="1",
+            min_height="0",
+            overflow_y="auto",
             width="100%",
         ),
         rx.hstack(
@@ -176,15 +176,14 @@ def sidebar_content() -> rx.Component:
 def sidebar() -> rx.Component:
     """The sidebar on wide screens."""
     return rx.box(
-        sidebar_content(),
+        rx.el.nav(sidebar_content(), aria_label="Chats", height="100%"),
         display=["none", "none", "block"],
         width="280px",
         min_width="280px",
         height="100dvh",
         border_right=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 2),
-        as_="nav",
-        aria_label="Chats",
+        class_name="d360-sidebar-panel",
     )
 
 
@@ -198,12 +197,7 @@ def drawer() -> rx.Component:
         rx.drawer.overlay(z_index="40"),
         rx.drawer.portal(
             rx.drawer.content(
-                rx.box(
-                    sidebar_content(),
-                    height="100%",
-                    as_="nav",
-                    aria_label="Chats",
-                ),
+                rx.el.nav(sidebar_content(), aria_label="Chats", height="100%"),
                 top="0",
                 left="0",
                 height="100%",
