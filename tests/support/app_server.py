@@ -1,6 +1,6 @@
 """The whole app, started the way production starts it (`python -m data360_chat serve`), for browser tests.
 
-    with running_app(db_url) as app:          # blocks while another test session has the app running
+    with app_database(pg_url, template_db) as db_url, running_app(db_url) as app:   # waits for other app runs
         page.goto(app.url + "/sign-in")
 
 Reflex builds the frontend into the shared `.web/` folder when it starts, so only one app runs at a time from this
@@ -11,6 +11,7 @@ that do not answer questions). Output goes to `test-artifacts/app-server-<port>.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import os
@@ -18,14 +19,18 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from data360_chat.settings import PROJECT_ROOT
 from tests.support.net import free_port
+from tests.support.postgres import database_url_for
 
 LOCK_PATH = PROJECT_ROOT / ".data" / "app-server.lock"
 LOG_DIR = PROJECT_ROOT / "test-artifacts"
@@ -95,6 +100,29 @@ def _stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)  # workers that outlived the launcher
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=5)
+
+
+def _admin_sql(pg_url: str, sql: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(database_url_for(pg_url, "postgres"))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+@contextlib.contextmanager
+def app_database(pg_url: str, template_db: str) -> Iterator[str]:
+    """A fresh migrated database copied from the tests' template, for one app run (dropped afterwards)."""
+    name = f"d360_app_{uuid.uuid4().hex[:10]}"
+    _admin_sql(pg_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    try:
+        yield database_url_for(pg_url, name)
+    finally:
+        _admin_sql(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.contextmanager
