@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
@@ -27,7 +28,20 @@ OFFLINE_MODEL = f"{OFFLINE_PROVIDER}/analyst"
 RETRY_BASE_DELAY = 0.25
 RETRY_MAX_DELAY = 4.0
 
+# Modules LiteLLM and the OpenAI SDK import on their first request (about a second of blocking work), imported
+# with this module so that one-time cost never counts against the first-chunk bound of an answer.
+FIRST_REQUEST_MODULES = (
+    "openai.resources.chat",
+    "litellm.litellm_core_utils.default_encoding",
+    "litellm.proxy._types",
+    "litellm._service_logger",
+    "anyio._backends._asyncio",
+    "anyio.streams.memory",
+    "anyio.streams.tls",
+)
+
 litellm.suppress_debug_info = True  # its help banner would land in the middle of streamed output
+list(map(importlib.import_module, FIRST_REQUEST_MODULES))
 
 
 class ModelError(Exception):
