@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from data360_chat.assistant import events as ev
 from data360_chat.assistant.pipeline import MessageRejected, answer, edit_and_resend, regenerate
 from data360_chat.assistant.prompt import table_records
+from data360_chat.assistant.store import STOPPED
 from data360_chat.db.engine import Database
 from data360_chat.repositories.charts import list_charts
 from data360_chat.repositories.messages import ChatBusy, get_message, list_messages
@@ -299,3 +301,73 @@ async def test_regenerate_and_edit_replace_the_right_messages(llm: ScriptedLLM, 
         edit_and_resend(*owner, first_question.id, "Changed question", database=database, hub=hub, settings=settings)
     )
     assert [m.content for m in await messages(database, owner)] == ["Changed question", "Edited."]
+
+
+async def test_stop_during_a_tool_call_cancels_the_call(llm: ScriptedLLM, database, owner):
+    from data360_chat.mcp_client import McpHub
+    from tests.support.fault_mcp_server import fault_server
+
+    with fault_server() as faults:
+        servers = json.dumps([{"name": "faults", "url": faults.url}])
+        settings = scripted_settings(llm, data360_mcp_url=None, extra_mcp_servers=servers, tool_timeout=60.0)
+        slow = McpHub(settings)
+        await slow.start()
+        try:
+            llm.set_script([Reply.tools(("sleep", {"seconds": 30})), Reply.text("Never asked for.")])
+            calling = asyncio.Event()
+
+            async def consume() -> None:
+                async for event in ask(owner, "Take your time", database, slow, settings):
+                    if isinstance(event, ev.ToolStarted):
+                        calling.set()
+
+            task = asyncio.create_task(consume())
+            await asyncio.wait_for(calling.wait(), 20)
+            await asyncio.sleep(0.3)
+            stopped_at = time.perf_counter()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert time.perf_counter() - stopped_at < 2
+            echoed = await slow.call("echo", {"text": "still here"}, timeout=5)  # the session is not stuck
+            assert echoed.ok and "still here" in echoed.text
+        finally:
+            await slow.close()
+    assert len(llm.requests) == 1  # the model was not asked again after Stop
+    [_, reply] = await messages(database, owner)
+    assert reply.status == "cancelled"
+    async with database.session() as session:
+        [call] = await list_tool_calls(session, owner[0], [reply.id])
+    assert (call.tool_name, call.status, call.error) == ("sleep", "error", STOPPED)
+
+
+async def test_the_hard_deadline_stops_a_slow_but_steady_answer(llm: ScriptedLLM, database, hub, owner):
+    llm.set_script([Reply(steps=(Text(many_words(400), per_chunk=5),), chunk_delay=0.05)])
+    started = time.perf_counter()
+    events = await collect(ask(owner, "Tell me a lot", database, hub, scripted_settings(llm, llm_answer_deadline=1.5)))
+    assert time.perf_counter() - started < 3
+    [failed] = [e for e in events if isinstance(e, ev.AnswerFailed)]
+    assert "time limit" in failed.message
+    await asyncio.wait_for(llm.requests[0].disconnected.wait(), 2)
+    [_, reply] = await messages(database, owner)
+    assert (reply.status, reply.content) == ("error", text_of(events)) and reply.content
+    assert reply.prompt_tokens is None
+
+
+async def test_several_tool_calls_with_split_arguments_in_one_turn(llm: ScriptedLLM, database, hub, owner):
+    search = {"query": "population", "required_country": "Kenya"}
+    llm.set_script(
+        [
+            Reply(
+                steps=(
+                    ToolCall("data360_search_indicators", json.dumps(search), call_id="s", pieces=9),
+                    ToolCall("data360_get_data", json.dumps(KENYA_DATA), call_id="d", pieces=17),
+                )
+            ),
+            Reply.text("Done."),
+        ]
+    )
+    events = await collect(ask(owner, "Population of Kenya", database, hub, scripted_settings(llm)))
+    started = {e.call_id: e.arguments for e in events if isinstance(e, ev.ToolStarted)}
+    assert started == {"s": search, "d": KENYA_DATA}
+    assert all(e.ok for e in events if isinstance(e, ev.ToolFinished))

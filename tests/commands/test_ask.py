@@ -45,7 +45,19 @@ def test_json_answer_with_sources_charts_tools_and_grounding() -> None:
     assert {call["name"] for call in result["tool_calls"]} >= {"data360_search_indicators", "data360_get_data"}
     assert all(call["ok"] for call in result["tool_calls"])
     assert result["grounded_share"] == 1.0
-    assert result["chat_id"] is None  # nothing stored
+    assert set(result["usage"]) == {"prompt_tokens", "completion_tokens"}
+    assert result["chat_id"] is None
+
+
+async def test_nothing_is_stored_without_save(db_url: str) -> None:
+    done = ask(QUESTION, "--json", DATABASE_URL=db_url)
+    assert done.returncode == 0, done.stderr
+    connection = await asyncpg.connect(db_url)
+    try:
+        counts = [await connection.fetchval(f"SELECT count(*) FROM {table}") for table in ("users", "messages")]
+    finally:
+        await connection.close()
+    assert counts == [0, 0]
 
 
 def test_streamed_answer_on_stdout_and_steps_on_stderr() -> None:
