@@ -11,17 +11,15 @@ import asyncio
 import contextlib
 import importlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import litellm
 from litellm.exceptions import MidStreamFallbackError
 
 from data360_chat.settings import Settings
-
-T = TypeVar("T")
 
 OFFLINE_PROVIDER = "data360-offline"
 OFFLINE_MODEL = f"{OFFLINE_PROVIDER}/analyst"
@@ -167,16 +165,70 @@ def _remaining(deadline: float) -> float:
     return deadline - asyncio.get_running_loop().time()
 
 
-async def _bounded(step: Awaitable[T], limit: float, deadline: float, waiting_for: str) -> T:
-    """Await `step` for at most `limit` seconds and never past the deadline; `ModelError` otherwise."""
-    budget = min(limit, _remaining(deadline))
-    try:
-        async with asyncio.timeout(max(budget, 0)):
-            return await step
-    except TimeoutError:
-        if budget >= limit:
-            raise ModelError(f"The model stopped responding: no {waiting_for} within {limit:g} s.") from None
-        raise ModelError("The answer took longer than its time limit and was stopped.") from None
+DEADLINE_POLL = 0.05
+
+
+class SilenceWatch:
+    """Bounds each wait for a chunk (the first, then every gap) and the answer's deadline with one timer.
+
+    Per chunk the stream only notes when it starts waiting (`waiting()`) and that the wait is over (`received()`);
+    the timer is moved only when it fires, so a steady stream costs no timer work. Time spent while the consumer
+    handles a chunk is not counted as silence, and the timeout can only land while the stream itself is waiting.
+    """
+
+    def __init__(self, settings: Settings, deadline: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._limit = settings.llm_first_chunk_timeout
+        self._gap = settings.llm_chunk_gap_timeout
+        self._deadline = deadline
+        self._since: float | None = None
+        self._first = True
+        self._scope: asyncio.Timeout | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        self.reason = ""
+
+    def start(self, scope: asyncio.Timeout) -> None:
+        """Begin watching: the first chunk is awaited from now."""
+        self._scope = scope
+        self.waiting()
+        self._arm(min(self._loop.time() + self._limit, self._deadline))
+
+    def waiting(self) -> None:
+        """The stream starts waiting for its next chunk."""
+        self._since = self._loop.time()
+
+    def received(self) -> None:
+        """A chunk arrived; the next waits are bounded by the gap."""
+        self._since = None
+        if self._first:  # from now on the gap bound applies
+            self._first = False
+            self._limit = self._gap
+            self.stop()
+            self._arm(min(self._loop.time() + self._gap, self._deadline))
+
+    def stop(self) -> None:
+        """Stop the timer."""
+        if self._handle is not None:
+            self._handle.cancel()
+
+    def _arm(self, when: float) -> None:
+        self._handle = self._loop.call_at(when, self._check)
+
+    def _check(self) -> None:
+        now = self._loop.time()
+        if self._since is None:  # the consumer has the chunk; look again later
+            self._arm(now + self._limit if now < self._deadline else now + DEADLINE_POLL)
+            return
+        if now >= self._deadline:
+            self.reason = "The answer took longer than its time limit and was stopped."
+        elif now - self._since >= self._limit:
+            waiting_for = "first reply" if self._first else "new text"
+            self.reason = f"The model stopped responding: no {waiting_for} within {self._limit:g} s."
+        else:
+            self._arm(min(self._since + self._limit, self._deadline))
+            return
+        assert self._scope is not None
+        self._scope.reschedule(now)
 
 
 async def _close(stream: Any) -> None:
@@ -207,27 +259,30 @@ async def _attempt(
     text: list[str] = []
     assembler = ToolCallAssembler()
     usage: tuple[int, int] | None = None
-
-    async def first_chunk() -> Any:
-        nonlocal stream
-        stream = await litellm.acompletion(**arguments)
-        return await anext(stream, None)
-
+    watch = SilenceWatch(settings, deadline)
     try:
-        chunk = await _bounded(first_chunk(), settings.llm_first_chunk_timeout, deadline, "first reply")
-        while chunk is not None:
-            if chunk.choices:
-                delta = chunk.choices[0].delta
-                if delta.content:
-                    text.append(delta.content)
-                    yield delta.content
-                if delta.tool_calls:
-                    assembler.add(delta.tool_calls)
-            reported = getattr(chunk, "usage", None)
-            if reported is not None and reported.prompt_tokens is not None:
-                usage = (int(reported.prompt_tokens), int(reported.completion_tokens or 0))
-            chunk = await _bounded(anext(stream, None), settings.llm_chunk_gap_timeout, deadline, "new text")
+        async with asyncio.timeout(None) as scope:
+            watch.start(scope)
+            stream = await litellm.acompletion(**arguments)
+            async for chunk in stream:
+                watch.received()
+                if chunk.choices:
+                    delta = chunk.choices[0].delta
+                    if delta.content:
+                        text.append(delta.content)
+                        yield delta.content
+                    if delta.tool_calls:
+                        assembler.add(delta.tool_calls)
+                reported = getattr(chunk, "usage", None)
+                if reported is not None and reported.prompt_tokens is not None:
+                    usage = (int(reported.prompt_tokens), int(reported.completion_tokens or 0))
+                watch.waiting()
+    except TimeoutError:
+        if not watch.reason:
+            raise
+        raise ModelError(watch.reason) from None
     finally:
+        watch.stop()
         if stream is not None:
             await _close(stream)
     yield TurnResult("".join(text), assembler.calls(), usage, route.model)

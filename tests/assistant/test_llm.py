@@ -179,3 +179,15 @@ async def test_a_complete_stream_without_usage_gets_litellms_count(llm: Scripted
     llm.set_script([Reply(steps=(Text("Short answer here."),), usage=None)])
     _, result = await run_turn(scripted_settings(llm))
     assert result.usage is not None and result.usage[1] > 0
+
+
+async def test_a_slow_consumer_is_not_taken_for_a_silent_model(llm: ScriptedLLM):
+    llm.set_script([Reply(steps=(Text("one two three four", per_chunk=4),))])
+    settings = scripted_settings(llm, llm_chunk_gap_timeout=0.5)
+    deadline = asyncio.get_running_loop().time() + 30
+    pieces: list[str] = []
+    async for item in stream_turn(QUESTION, tools=TOOLS, settings=settings, deadline=deadline):
+        if isinstance(item, str):
+            pieces.append(item)
+            await asyncio.sleep(0.7)
+    assert "".join(pieces) == "one two three four" and len(pieces) > 2
