@@ -266,16 +266,17 @@ async def _attempt(
             stream = await litellm.acompletion(**arguments)
             async for chunk in stream:
                 watch.received()
-                if chunk.choices:
-                    delta = chunk.choices[0].delta
-                    if delta.content:
-                        text.append(delta.content)
-                        yield delta.content
-                    if delta.tool_calls:
-                        assembler.add(delta.tool_calls)
-                reported = getattr(chunk, "usage", None)
-                if reported is not None and reported.prompt_tokens is not None:
-                    usage = (int(reported.prompt_tokens), int(reported.completion_tokens or 0))
+                delta = chunk.choices[0].delta if chunk.choices else None
+                content = delta.content if delta is not None else None
+                if content:
+                    text.append(content)
+                    yield content
+                else:  # usage comes in a chunk of its own; a missing attribute is slow to look up on every chunk
+                    reported = getattr(chunk, "usage", None)
+                    if reported is not None and reported.prompt_tokens is not None:
+                        usage = (int(reported.prompt_tokens), int(reported.completion_tokens or 0))
+                if delta is not None and delta.tool_calls:
+                    assembler.add(delta.tool_calls)
                 watch.waiting()
     except TimeoutError:
         if not watch.reason:
