@@ -9,7 +9,8 @@ import pytest
 
 from data360_chat.mcp_client import McpHub
 from data360_chat.offline_mcp.process import start_offline_server
-from data360_chat.settings import Settings, get_settings
+from data360_chat.settings import get_settings
+from tests.offline_mcp.conftest import connected_hub
 from tests.offline_mcp.search_pairs import SEARCH_PAIRS
 from tests.support.wdi import data360_id
 
@@ -24,10 +25,8 @@ def full_server_url() -> Iterator[str]:
 
 @pytest.fixture
 async def full_hub(full_server_url: str) -> AsyncIterator[McpHub]:
-    hub = McpHub(Settings(data360_mcp_url=full_server_url, extra_mcp_servers=""))
-    await hub.start()
-    yield hub
-    await hub.close()
+    async with connected_hub(full_server_url) as hub:
+        yield hub
 
 
 def test_there_are_enough_everyday_queries() -> None:
