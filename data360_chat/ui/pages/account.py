@@ -8,6 +8,9 @@ from data360_chat.ui.components.auth_forms import field, notices, sign_out_form
 from data360_chat.ui.state.account import AccountState
 from data360_chat.ui.state.auth import AuthState
 
+WIDE_ONLY = rx.breakpoints(initial="none", sm="table-cell")  # phones show a key's dates under its name instead,
+NARROW_ONLY = rx.breakpoints(initial="block", sm="none")  # so that Revoke stays in view
+
 
 def _section(title: str, *children: rx.Component) -> rx.Component:
     return rx.card(
@@ -86,10 +89,21 @@ def _new_key() -> rx.Component:
 
 def _key_row(key: rx.Var[dict[str, str]]) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(key["name"]),
+        rx.table.cell(
+            rx.text(key["name"], style={"overflowWrap": "anywhere"}),
+            rx.text(
+                "Created ",
+                key["created"],
+                " · last used ",
+                key["last_used"],
+                size="1",
+                color_scheme="gray",
+                display=NARROW_ONLY,
+            ),
+        ),
         rx.table.cell(rx.code(key["prefix"] + "_…")),
-        rx.table.cell(key["created"]),
-        rx.table.cell(key["last_used"]),
+        rx.table.cell(key["created"], display=WIDE_ONLY),
+        rx.table.cell(key["last_used"], display=WIDE_ONLY),
         rx.table.cell(
             rx.button(
                 "Revoke",
@@ -127,7 +141,13 @@ def _keys_section() -> rx.Component:
             AccountState.keys.length() > 0,
             rx.table.root(
                 rx.table.header(
-                    rx.table.row(*(rx.table.column_header_cell(h) for h in ("Name", "Key", "Created", "Last used", "")))
+                    rx.table.row(
+                        rx.table.column_header_cell("Name"),
+                        rx.table.column_header_cell("Key"),
+                        rx.table.column_header_cell("Created", display=WIDE_ONLY),
+                        rx.table.column_header_cell("Last used", display=WIDE_ONLY),
+                        rx.table.column_header_cell(""),
+                    )
                 ),
                 rx.table.body(rx.foreach(AccountState.keys, _key_row)),
                 width="100%",
