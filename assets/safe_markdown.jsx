@@ -1,8 +1,8 @@
 // Markdown for the chat: GitHub tables and lists, no raw HTML, only this site's images.
 // <SafeMarkdown text="..."/> renders finished text. While an answer streams, the server sends only what is new:
-// <SafeMarkdown chunk="..." at={offset} stream={id} onGap={...}/> keeps the text in the browser and appends each
-// chunk at its offset; if a chunk arrives past the end (an update was missed) it asks the server for the whole text.
-import React, { useEffect, useRef } from "react";
+// <SafeMarkdown piece="<offset>:<text>" stream={id} onGap={...}/> keeps the text in the browser and puts each piece
+// at its offset; if a piece starts past the end (an update was missed) it asks the server for the whole text.
+import React, { memo, useEffect, useRef } from "react";
 import ReactMarkdown from "react-markdown";
 import remarkGfm from "remark-gfm";
 
@@ -50,13 +50,19 @@ function Rendered({ text, className }) {
   );
 }
 
-export function SafeMarkdown({ text, chunk, at, stream, onGap, className, ...rest }) {
+function splitPiece(piece) {
+  const colon = (piece || "").indexOf(":");
+  if (colon < 0) return [0, ""];
+  return [parseInt(piece.slice(0, colon), 10) || 0, piece.slice(colon + 1)];
+}
+
+function SafeMarkdownView({ text, piece, stream, onGap, className, ...rest }) {
   const held = useRef({ stream: null, text: "" });
   const streaming = stream !== undefined && stream !== null && stream !== "";
   let gap = false;
   if (streaming) {
     const buffer = held.current;
-    const offset = at || 0;
+    const [offset, chunk] = splitPiece(piece);
     if (buffer.stream !== stream || offset === 0) {
       held.current = { stream, text: chunk || "" };
     } else if (offset <= buffer.text.length) {
@@ -67,10 +73,13 @@ export function SafeMarkdown({ text, chunk, at, stream, onGap, className, ...res
   }
   useEffect(() => {
     if (gap && onGap) onGap();
-  }, [gap, at, onGap]);
+  }, [gap, piece, onGap]);
   return (
     <div {...rest}>
       <Rendered text={streaming ? held.current.text : text} className={className} />
     </div>
   );
 }
+
+// Finished messages keep their props: memo spares re-parsing them when something around them changes.
+export const SafeMarkdown = memo(SafeMarkdownView);

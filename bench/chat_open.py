@@ -1,7 +1,8 @@
 """Opening a long chat: 200 messages, 20 of the answers with a Plotly chart, rendered in headless Chromium.
 
-Measures the time from navigation start until every message is on the page and every chart has drawn its SVG.
-Target: ≤ 1.5 s (median of 5 fresh tabs). Runs against BENCH_DATABASE_URL or the embedded test server.
+Measures the time from navigation start until every message is on the page and the charts on screen have drawn
+their SVG (charts further up draw as they are scrolled near). Target: ≤ 1.5 s (median of 5 fresh tabs).
+Runs against BENCH_DATABASE_URL or the embedded test server.
 Usage: `PYTHONPATH=. .venv/bin/python bench/chat_open.py`.
 """
 
@@ -27,11 +28,17 @@ RUNS = 5
 INDICATOR = "NY.GDP.PCAP.CD"
 COUNTRIES = ("BRA", "MEX", "ARG", "CHL", "COL")
 
-ALL_DRAWN = """([answers, questions, charts]) => new Promise((resolve) => {
+ALL_DRAWN = """([answers, questions]) => new Promise((resolve) => {
+  const inView = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.bottom > 0 && box.top < window.innerHeight;
+  };
   const check = () => {
-    const drawn = [...document.querySelectorAll('.d360-chart')].filter((c) => c.querySelector('.main-svg')).length;
+    const charts = [...document.querySelectorAll('.d360-chart')];
+    const visible = charts.filter(inView);
     if (document.querySelectorAll('.d360-answer').length >= answers
-        && document.querySelectorAll('.d360-question').length >= questions && drawn >= charts) {
+        && document.querySelectorAll('.d360-question').length >= questions
+        && charts.length > 0 && visible.length > 0 && visible.every((c) => c.querySelector('.main-svg'))) {
       resolve(performance.now());
     } else {
       requestAnimationFrame(check);
@@ -77,7 +84,7 @@ def main() -> None:
                 context.add_cookies([cookie])
                 page = context.new_page()
                 page.goto(f"{app.url}/?chat={chat_id}", wait_until="commit")
-                timings.append(page.evaluate(ALL_DRAWN, [MESSAGES // 2, MESSAGES // 2, CHARTS]))
+                timings.append(page.evaluate(ALL_DRAWN, [MESSAGES // 2, MESSAGES // 2]))
                 context.close()
     timings = timings[1:]  # the first tab warms the server's caches
     print(

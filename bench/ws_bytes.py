@@ -82,7 +82,8 @@ def bench_database() -> Iterator[str]:
 
 
 def seed_chat(db_url: str, prior: int, *, charts: int = 0, figure: dict | None = None, rows: list | None = None) -> str:
-    """A chat of the bench user with `prior` earlier messages (questions and answers), `charts` of them charted."""
+    """A chat of the bench user with `prior` earlier messages (questions and answers), `charts` answers (spread
+    evenly, the last one among them) with a chart."""
     from data360_chat.repositories.charts import add_chart
     from data360_chat.repositories.users import get_user_by_email
 
@@ -96,7 +97,7 @@ def seed_chat(db_url: str, prior: int, *, charts: int = 0, figure: dict | None =
                 answer = await start_answer(session, user.id, chat.id, "openai/scripted")
                 assert answer.id is not None
                 await update_message(session, user.id, answer.id, content=EARLIER_ANSWER, status="complete")
-                if turn < charts and figure is not None:
+                if charts and figure is not None and (turn + 1) % max(1, prior // 2 // charts) == 0:
                     await add_chart(session, user.id, answer.id, title=f"Chart {turn}", figure=figure, data=rows or [])
         return str(chat.id)
 

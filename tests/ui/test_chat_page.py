@@ -54,6 +54,13 @@ def plain(markdown: str) -> str:
     return " ".join(text.split())
 
 
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll('button, a[href], input:not([type=hidden]), textarea')]
+  .filter((el) => el.offsetParent !== null)
+  .filter((el) => !(el.getAttribute('aria-label') || el.getAttribute('title') || el.textContent.trim()
+                    || (el.labels && el.labels.length) || el.getAttribute('aria-labelledby')))
+  .map((el) => el.outerHTML.slice(0, 120))"""
+
+
 def ask(page: Page, text: str) -> None:
     page.get_by_label("Your question").fill(text)
     page.get_by_label("Your question").press("Enter")
@@ -118,6 +125,7 @@ def test_an_answer_streams_in_then_shows_its_chart_and_tool_steps(chat_app: Chat
     screenshot(page, "dark-answer-with-chart")
     page.emulate_media(color_scheme="light")
     expect(page.get_by_role("status")).to_contain_text("New answer")
+    assert page.evaluate(UNNAMED_CONTROLS) == []
     page.get_by_role("button", name="Good answer").click()
     page.get_by_label("Comment on this answer").fill("Clear and sourced")
     page.get_by_role("button", name="Send comment").click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from plotly.graph_objects import Figure
 
+from data360_chat.ui.components.lazy_mount import lazy
 from data360_chat.ui.components.safe_markdown import markdown
 from data360_chat.ui.state.chat import ChatState
 from data360_chat.ui.state.chat_views import ChartView, MessageView, SourceView, ToolView
@@ -55,24 +56,29 @@ def chart_table(chart: ChartView) -> rx.Component:
     """The chart's data as a table (the first rows; the CSV has all)."""
     return rx.el.details(
         rx.el.summary(rx.hstack(rx.icon("table", size=14), rx.text("Data table", size="1"), align="center")),
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(rx.foreach(chart.columns, lambda c: rx.table.column_header_cell(c)))),
-                rx.table.body(
-                    rx.foreach(chart.rows, lambda row: rx.table.row(rx.foreach(row, lambda c: rx.table.cell(c))))
-                ),
-                size="1",
-                variant="surface",
-            ),
-            rx.cond(
-                chart.more_rows > 0,
-                rx.text(f"… and {chart.more_rows} more rows in the CSV.", size="1", color_scheme="gray"),
-            ),
-            max_height="320px",
-            overflow="auto",
-            margin_top="0.5em",
-        ),
+        lazy(table_of(chart), "0px"),  # built when the table is first opened
         class_name="d360-chart-table",
+    )
+
+
+def table_of(chart: ChartView) -> rx.Component:
+    """The first rows of the chart's data."""
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(rx.foreach(chart.columns, lambda c: rx.table.column_header_cell(c)))),
+            rx.table.body(
+                rx.foreach(chart.rows, lambda row: rx.table.row(rx.foreach(row, lambda c: rx.table.cell(c))))
+            ),
+            size="1",
+            variant="surface",
+        ),
+        rx.cond(
+            chart.more_rows > 0,
+            rx.text(f"… and {chart.more_rows} more rows in the CSV.", size="1", color_scheme="gray"),
+        ),
+        max_height="320px",
+        overflow="auto",
+        margin_top="0.5em",
     )
 
 
@@ -99,12 +105,15 @@ def chart_card(chart: ChartView) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.box(
-                rx.plotly(
-                    data=chart.figure.to(Figure),
-                    config={"displaylogo": False, "responsive": True},
-                    use_resize_handler=True,
-                    width="100%",
-                    height="380px",
+                lazy(
+                    rx.plotly(
+                        data=chart.figure.to(Figure),
+                        config={"displaylogo": False, "responsive": True},
+                        use_resize_handler=True,
+                        width="100%",
+                        height="380px",
+                    ),
+                    "380px",
                 ),
                 role="img",
                 aria_label=chart.summary,

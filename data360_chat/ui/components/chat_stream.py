@@ -15,7 +15,7 @@ def streaming_answer() -> rx.Component:
         StreamState.active,
         rx.vstack(
             *answer_body(
-                streaming_markdown(StreamState.chunk, StreamState.at, StreamState.stream, StreamState.resync),
+                streaming_markdown(StreamState.piece, StreamState.stream, StreamState.resync),
                 StreamState.tools,
                 StreamState.charts,
             ),

@@ -9,15 +9,14 @@ from reflex.event import EventHandler, no_args_event_spec
 
 
 class SafeMarkdown(rx.Component):
-    """Finished Markdown (`text`), or a streaming answer fed by chunks at offsets (`chunk`, `at`, `stream`)."""
+    """Finished Markdown (`text`), or a streaming answer fed by pieces at offsets (`piece`, `stream`)."""
 
     library = "$/public/safe_markdown.jsx"
     tag = "SafeMarkdown"
     lib_dependencies: ClassVar[list[str]] = ["react-markdown@10.1.0", "remark-gfm@4.0.1"]
 
     text: rx.Var[str]
-    chunk: rx.Var[str]
-    at: rx.Var[int]
+    piece: rx.Var[str]
     stream: rx.Var[str]
     class_name: rx.Var[str]
 
@@ -29,6 +28,6 @@ def markdown(text: rx.Var[str] | str) -> rx.Component:
     return SafeMarkdown.create(text=text)
 
 
-def streaming_markdown(chunk: rx.Var[str], at: rx.Var[int], stream: rx.Var[str], on_gap: EventHandler) -> rx.Component:
-    """An answer being written: each update carries only the new text and where it goes."""
-    return SafeMarkdown.create(chunk=chunk, at=at, stream=stream, on_gap=on_gap)
+def streaming_markdown(piece: rx.Var[str], stream: rx.Var[str], on_gap: EventHandler) -> rx.Component:
+    """An answer being written: each update carries only the new text and where it goes (`"<offset>:<text>"`)."""
+    return SafeMarkdown.create(piece=piece, stream=stream, on_gap=on_gap)

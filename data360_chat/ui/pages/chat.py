@@ -9,7 +9,7 @@ from data360_chat.ui.components.chat_composer import composer
 from data360_chat.ui.components.chat_message import message_item
 from data360_chat.ui.components.chat_sidebar import dialogs, drawer, sidebar
 from data360_chat.ui.components.chat_stream import streaming_answer
-from data360_chat.ui.state.chat import STARTERS, ChatState
+from data360_chat.ui.state.chat import STARTERS, ChatState, HistoryState
 from data360_chat.ui.state.stream import StreamState
 
 CONTENT_WIDTH = "820px"
@@ -131,11 +131,11 @@ def conversation() -> rx.Component:
     """Messages, the answer being written and the last-turn tools, kept scrolled to the newest."""
     return rx.box(
         rx.vstack(
-            rx.cond(
-                ChatState.empty & ~StreamState.active,
-                starters(),
+            rx.cond(  # conditions on one state each: an update of the answer never re-renders the history
+                ChatState.empty,
+                rx.cond(StreamState.active, rx.fragment(), starters()),
                 rx.fragment(
-                    rx.foreach(ChatState.messages, message_item),
+                    rx.foreach(HistoryState.messages, message_item),
                     rx.foreach(ChatState.recent, message_item),
                 ),
             ),

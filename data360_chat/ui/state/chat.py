@@ -2,8 +2,8 @@
 
 Every handler resolves the user on the server (`AuthState`) and goes through repositories or the answer runner,
 which only ever see that user's rows: another user's chat id behaves like one that does not exist. Messages loaded
-with the chat (`messages`) are sent once; turns added afterwards go to `recent`, so a new answer never re-sends
-the history.
+with the chat live in their own state (`HistoryState`) and are sent once; turns added afterwards go to `recent`, so
+a new question or answer neither re-sends nor re-renders the history.
 """
 
 from __future__ import annotations
@@ -36,74 +36,90 @@ Events = EventSpec | list[EventSpec] | None
 
 
 @user_data_state
+class HistoryState(rx.State):
+    """The messages loaded with the chat (sent again only when one of them changes: regenerate, edit, a rating)."""
+
+    messages: list[MessageView] = rx.field(default_factory=list)
+
+
+@user_data_state
 class ChatState(rx.State):
     """The open chat."""
 
     chat_id: str = ""
     title: str = ""
-    messages: list[MessageView] = rx.field(default_factory=list)
     recent: list[MessageView] = rx.field(default_factory=list)
+    empty: bool = True
+    last_question: str = ""
     notice: str = ""
     announcement: str = ""
     editing: bool = False
-    max_chars: int = get_settings().max_message_chars
-
-    @rx.var
-    def empty(self) -> bool:
-        """Nothing asked yet in this chat."""
-        return not self.messages and not self.recent
-
-    @rx.var
-    def last_question(self) -> str:
-        """The text of the last question (what the editor starts from)."""
-        return next((view.content for view in reversed(self._all()) if view.role == "user"), "")
 
     async def _user_id(self) -> uuid.UUID | None:
         return await (await self.get_state(AuthState)).current_user_id()
 
-    def _all(self) -> list[MessageView]:
-        return [*self.messages, *self.recent]
+    async def _lists(self) -> list[tuple[rx.State, str]]:
+        """Where messages are kept: the history loaded with the chat, then the turns added since."""
+        return [(await self.get_state(HistoryState), "messages"), (self, "recent")]
 
-    def _drop_from(self, message_id: int) -> None:
+    async def _turns(self) -> list[MessageView]:
+        return [*(await self.get_state(HistoryState)).messages, *self.recent]
+
+    async def _summarize(self) -> None:
+        """Keep `empty` and `last_question` in step with the messages."""
+        turns = await self._turns()
+        empty = not turns
+        last_question = next((view.content for view in reversed(turns) if view.role == "user"), "")
+        if empty != self.empty:
+            self.empty = empty
+        if last_question != self.last_question:
+            self.last_question = last_question
+
+    async def _add(self, view: MessageView) -> None:
+        self.recent = [*self.recent, view]
+        await self._summarize()
+
+    async def _drop_from(self, message_id: int) -> None:
         """Forget the message `message_id` and every later one (regenerate, edit and resend)."""
-        if any(view.id >= message_id for view in self.messages):
-            self.messages = [view for view in self.messages if view.id < message_id]
-        if any(view.id >= message_id for view in self.recent):
-            self.recent = [view for view in self.recent if view.id < message_id]
+        for holder, name in await self._lists():
+            views: list[MessageView] = getattr(holder, name)
+            if any(view.id >= message_id for view in views):
+                setattr(holder, name, [view for view in views if view.id < message_id])
+        await self._summarize()
 
-    def put_answer(self, view: MessageView) -> None:
+    async def put_answer(self, view: MessageView) -> None:
         """A finished answer: replace the one with its id, or add it; announce it to screen readers."""
-        for name in ("messages", "recent"):
-            views: list[MessageView] = getattr(self, name)
+        for holder, name in await self._lists():
+            views: list[MessageView] = getattr(holder, name)
             if any(existing.id == view.id for existing in views):
-                setattr(self, name, [view if existing.id == view.id else existing for existing in views])
+                setattr(holder, name, [view if existing.id == view.id else existing for existing in views])
                 break
         else:
-            self.recent = [*self.recent, view]
+            await self._add(view)
         if view.status == "complete":
             self.announcement = "New answer: " + " ".join(view.content.split())[:200]
         else:
             self.announcement = "The answer stopped: " + (view.error or view.status)
 
-    async def _open(self, user_id: uuid.UUID, chat_id: uuid.UUID | None) -> bool:
-        """Show the chat (an empty new chat when `chat_id` is None); False when it is not the user's."""
+    async def _open(self, user_id: uuid.UUID, chat_id: uuid.UUID | None) -> None:
+        """Show the chat (an empty new chat when `chat_id` is None, or a notice when it is not the user's)."""
         stream = await self.get_state(StreamState)
         stream.clear()
+        history = await self.get_state(HistoryState)
         self.notice, self.editing, self.recent = "", False, []
-        if chat_id is None:
-            self.chat_id, self.title, self.messages = "", "", []
-            return True
-        try:
-            self.title, self.messages = await chat_data.conversation(user_id, chat_id)
-        except NotFound:
-            self.chat_id, self.title, self.messages = "", "", []
-            self.notice = GONE
-            return False
-        self.chat_id = str(chat_id)
-        if self.messages and self.messages[-1].status == "streaming":
-            self.messages = self.messages[:-1]  # the answer being written shows in the stream view
-            (await self.get_state(StreamState)).begin()
-        return True
+        self.chat_id, self.title, history.messages = "", "", []
+        if chat_id is not None:
+            try:
+                self.title, messages = await chat_data.conversation(user_id, chat_id)
+            except NotFound:
+                self.notice = GONE
+            else:
+                self.chat_id = str(chat_id)
+                if messages and messages[-1].status == "streaming":
+                    messages = messages[:-1]  # the answer being written shows in the stream view
+                    stream.begin(user_id, chat_id)
+                history.messages = messages
+        await self._summarize()
 
     @rx.event
     async def load(self) -> Events:
@@ -116,7 +132,7 @@ class ChatState(rx.State):
 
         await self._open(user_id, chat_id)
         if (await self.get_state(StreamState)).active:
-            return [SidebarState.load, StreamState.follow]
+            return [StreamState.follow, SidebarState.load]
         return SidebarState.load
 
     @rx.event
@@ -154,13 +170,11 @@ class ChatState(rx.State):
             self.notice = GONE
             return None
         self.notice, self.chat_id = "", str(chat_id)
-        self.recent = [*self.recent, MessageView(id=started.user_message_id, role="user", content=text)]
-        (await self.get_state(StreamState)).begin()
-        events = [StreamState.follow]
-        if created:
-            events.append(rx.redirect(f"/?chat={chat_id}", replace=True))
-        events.append(SidebarState.load)
-        return events
+        await self._add(MessageView(id=started.user_message_id, role="user", content=text))
+        (await self.get_state(StreamState)).begin(user_id, chat_id)
+        if created:  # the address names the chat (a reload reopens it); the sidebar lists it
+            return [StreamState.follow, rx.redirect(f"/?chat={chat_id}", replace=True), SidebarState.load]
+        return StreamState.follow
 
     @rx.event
     async def regenerate(self) -> Events:
@@ -169,7 +183,7 @@ class ChatState(rx.State):
         chat_id = chat_data.parse_id(self.chat_id)
         if user_id is None or chat_id is None:
             return None
-        question = next((view for view in reversed(self._all()) if view.role == "user"), None)
+        question = next((view for view in reversed(await self._turns()) if view.role == "user"), None)
         try:
             started = await get_runner().start_regenerate(user_id, chat_id)
         except (ChatBusy, NothingToRegenerate) as exc:
@@ -179,10 +193,10 @@ class ChatState(rx.State):
             self.notice = GONE
             return None
         if question is not None:
-            self._drop_from(question.id)
-            self.recent = [*self.recent, MessageView(id=started.user_message_id, role="user", content=question.content)]
+            await self._drop_from(question.id)
+            await self._add(MessageView(id=started.user_message_id, role="user", content=question.content))
         self.notice = ""
-        (await self.get_state(StreamState)).begin()
+        (await self.get_state(StreamState)).begin(user_id, chat_id)
         return StreamState.follow
 
     @rx.event
@@ -195,7 +209,7 @@ class ChatState(rx.State):
         """Replace the last question with the edited text and answer it."""
         user_id = await self._user_id()
         chat_id = chat_data.parse_id(self.chat_id)
-        question = next((view for view in reversed(self._all()) if view.role == "user"), None)
+        question = next((view for view in reversed(await self._turns()) if view.role == "user"), None)
         if user_id is None or chat_id is None or question is None:
             return None
         text = str(form.get("question", ""))
@@ -208,10 +222,10 @@ class ChatState(rx.State):
         except NotFound:
             self.notice = GONE
             return None
-        self._drop_from(question.id)
-        self.recent = [*self.recent, MessageView(id=started.user_message_id, role="user", content=text)]
+        await self._drop_from(question.id)
+        await self._add(MessageView(id=started.user_message_id, role="user", content=text))
         self.notice, self.editing = "", False
-        (await self.get_state(StreamState)).begin()
+        (await self.get_state(StreamState)).begin(user_id, chat_id)
         return StreamState.follow
 
     @rx.event(background=True)
@@ -243,13 +257,13 @@ class ChatState(rx.State):
         except NotFound:
             self.notice = "This answer no longer exists."
             return None
-        for name in ("messages", "recent"):
-            views: list[MessageView] = getattr(self, name)
+        for holder, name in await self._lists():
+            views: list[MessageView] = getattr(holder, name)
             if any(view.id == message_id for view in views):
                 for view in views:
                     if view.id == message_id:
                         view.rating = rating
-                setattr(self, name, views)
+                setattr(holder, name, views)
         return rx.toast("Thanks for the feedback." if not comment else "Thanks, your comment is saved.")
 
     @rx.event
