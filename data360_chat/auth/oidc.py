@@ -27,6 +27,7 @@ NETWORK_ERRORS = (httpx.HTTPError, httpx2.HTTPError, OSError)
 
 CLIENT_NAME = "oidc"
 HTTP_TIMEOUT = 10.0
+PROBE_TIMEOUT = 5.0
 
 
 class OidcUnavailable(Exception):
@@ -59,6 +60,15 @@ class OidcClient:
             client_kwargs=client_kwargs,
         )
         self._app = oauth.create_client(CLIENT_NAME)
+        self._discovery_url = settings.oidc_discovery_url
+
+    async def _probe(self) -> None:
+        """`OidcUnavailable` unless the issuer answers now (its metadata may have been cached while it was up)."""
+        try:
+            async with httpx.AsyncClient(timeout=PROBE_TIMEOUT) as client:
+                (await client.get(self._discovery_url)).raise_for_status()
+        except httpx.HTTPError as exc:
+            raise OidcUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def issuer(self) -> str:
         """The issuer named by the discovery document."""
@@ -81,6 +91,7 @@ class OidcClient:
 
     async def start(self, request: Request, redirect_uri: str) -> RedirectResponse:
         """The redirect to the issuer's sign-in page (state, nonce and PKCE verifier saved in the session)."""
+        await self._probe()  # never send the browser to an issuer that is down
         try:
             return await self._app.authorize_redirect(request, redirect_uri)
         except (*NETWORK_ERRORS, ValueError, RuntimeError) as exc:

@@ -133,10 +133,12 @@ async def test_an_issuer_that_is_down_gives_a_clear_page(oidc_service: AuthServi
     async with web_client(oidc_service) as http:
         authorize_url = await start_sign_in(http)
         callback = await provider_approves(authorize_url, "ada")
-        idp.stop()  # the code cannot be exchanged for tokens
-        response = await http.get(callback_path(callback))
-    assert response.status_code == 503
-    assert "Sign-in is unavailable" in response.text and "Try again" in response.text
+        idp.stop()
+        at_callback = await http.get(callback_path(callback))  # the code cannot be exchanged for tokens
+        at_login = await http.get("/auth/oidc/login")  # the issuer's metadata is known, but it is down
+    for response in (at_callback, at_login):
+        assert response.status_code == 503
+        assert "Sign-in is unavailable" in response.text and "Try again" in response.text
 
 
 async def test_an_issuer_that_was_never_reachable_gives_the_same_page(make_service, idp: OpenIdProvider):
