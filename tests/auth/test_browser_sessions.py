@@ -1,6 +1,7 @@
 """Sign-in abuse and sign-out in Chromium against the whole app: one generic message for a wrong password or an
-unknown email, more than five failures a minute refused with a clear message (per account and per address), and
-"Sign out everywhere" ending the session in another browser whose page is still open.
+unknown email, more than five failures a minute refused with a clear message (per account and per address),
+"Sign out everywhere" ending the session in another browser whose page is still open, and tampered or ended
+cookies signing nobody in.
 
 Each browser profile comes from an address of its own (`X-Forwarded-For` through one trusted proxy), so the
 failures of one test do not count against another's.
@@ -151,3 +152,19 @@ def test_sign_out_everywhere_ends_another_browsers_open_page(app: App) -> None:
     assert me(app, session_of(phone)) == 401
     laptop.close()
     phone.close()
+
+
+def test_a_tampered_or_ended_cookie_signs_nobody_in(app: App) -> None:
+    _, cookie = app.account()
+    value = cookie["value"]
+    ended = app.account()[1]
+    httpx.post(f"{app.url}/auth/sign-out", cookies={COOKIE_NAME: ended["value"]}, headers={"Origin": app.url})
+    for forged in (value[:-1] + ("A" if value[-1] != "A" else "B"), value + "x", ended["value"]):
+        context = app.context()
+        context.add_cookies([{**cookie, "value": forged}])
+        page = context.new_page()
+        page.goto(app.url + "/account")
+        page.wait_for_url(re.compile(r"/sign-in/?\?next=(/|%2F)account/?$"))
+        assert me(app, forged) == 401
+        context.close()
+    assert me(app, value) == 200
