@@ -188,5 +188,7 @@ def test_the_account_pages_fit_the_screen(app: tuple[RunningApp, str], browser: 
         expect(page.locator("#new-api-key")).to_contain_text("d360_", timeout=TIMEOUT)
         screenshot(page, f"account-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        revoke = page.get_by_role("button", name=re.compile("^Revoke the key")).bounding_box()
+        assert revoke is not None and revoke["x"] + revoke["width"] <= width  # not cut off on a phone
     finally:
         context.close()
