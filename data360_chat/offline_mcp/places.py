@@ -10,6 +10,22 @@ from data360_chat.offline_mcp.catalogue import Catalogue
 
 SEPARATORS = re.compile(r"[,;|]+")
 SUGGESTIONS = 5
+# Region and group names people write that are not World Bank names; the data's own aggregate names resolve as is.
+REGION_ALIASES = {
+    "global": "WLD",
+    "whole world": "WLD",
+    "east asia": "EAS",
+    "europe": "ECS",
+    "latin america": "LCN",
+    "north africa": "MEA",
+    "arab countries": "ARB",
+    "england": "GBR",
+    "scotland": "GBR",
+    "wales": "GBR",
+    "developing countries": "LMY",
+    "rich countries": "HIC",
+    "poor countries": "LIC",
+}
 
 
 class Places:
@@ -21,6 +37,7 @@ class Places:
         self._gazetteer = Gazetteer.from_bundle(catalogue.folder / "countries.csv")
         self._by_name = {normalize(name): code for code, name in catalogue.data_names.items()}
         self._by_name.update({normalize(name): code for code, name in self._names.items()})
+        self._by_name.update({name: code for name, code in REGION_ALIASES.items() if code in self._names})
         self._codes = set(self._names) | self._gazetteer.codes()
 
     def name_of(self, code: str) -> str:
@@ -58,9 +75,12 @@ class Places:
         return codes, unknown
 
     def suggestions(self, text: str) -> list[str]:
-        """Close matches for a name that resolved to nothing, as `CODE (Name)`."""
-        close = difflib.get_close_matches(normalize(text), list(self._by_name), n=SUGGESTIONS, cutoff=0.6)
-        return [f"{self._by_name[name]} ({self._names[self._by_name[name]]})" for name in close]
+        """Names containing the words, then close matches, for a name that resolved to nothing, as `CODE (Name)`."""
+        wanted = normalize(text)
+        containing = [name for name in self._by_name if wanted and f" {wanted} " in f" {name} "]
+        close = difflib.get_close_matches(wanted, list(self._by_name), n=SUGGESTIONS, cutoff=0.6)
+        codes = dict.fromkeys(self._by_name[name] for name in sorted(containing, key=len) + close)
+        return [f"{code} ({self.name_of(code)})" for code in list(codes)[:SUGGESTIONS]]
 
     def search(self, text: str, limit: int) -> list[dict[str, object]]:
         """Codelist matches for a query (one or several names), best first, with a 0-100 score."""

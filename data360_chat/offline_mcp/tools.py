@@ -17,6 +17,7 @@ from data360_chat.offline_mcp.search import IndicatorIndex
 MAX_SEARCH_LIMIT = 50
 MAX_DATA_LIMIT = 100
 MAX_LIST_LIMIT = 1000
+MAX_CHART_POINTS = 2000
 MAX_TEXT = 500
 DEFAULT_YEARS = 20
 DEFINITION_PREVIEW = 100
@@ -390,6 +391,13 @@ class OfflineData360:
             return {"url": None, "spec": None, "error": problem}
         if not rows:
             return {"url": None, "spec": None, "error": "No data for these countries and years."}
+        if len(rows) > MAX_CHART_POINTS:
+            return {
+                "url": None,
+                "spec": None,
+                "error": f"{len(rows)} points are too many for one chart (at most {MAX_CHART_POINTS}): "
+                "give country_code (ISO3 codes, comma-separated) or a shorter range of years.",
+            }
         kind = _chart_kind(chart_type, rows)
         if isinstance(kind, dict):
             return kind

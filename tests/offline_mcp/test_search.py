@@ -46,8 +46,13 @@ async def test_the_expected_indicator_is_in_the_top_three_for_every_query(full_h
     assert not misses, "\n".join(misses)
 
 
-async def test_totals_rank_above_their_sub_groups(full_hub: McpHub) -> None:
-    for query, total in [("unemployment", "SL.UEM.TOTL.ZS"), ("life expectancy", "SP.DYN.LE00.IN")]:
+async def test_headline_indicators_come_first(full_hub: McpHub) -> None:
+    """Totals above their sub-groups; consumer-price inflation above the GDP deflator."""
+    for query, total in [
+        ("unemployment", "SL.UEM.TOTL.ZS"),
+        ("life expectancy", "SP.DYN.LE00.IN"),
+        ("inflation", "FP.CPI.TOTL.ZG"),
+    ]:
         result = await full_hub.call("data360_search_indicators", {"query": query, "limit": 5})
         names = [item["idno"] for item in result.data["indicators"]]
         assert names[0] == data360_id(total), names

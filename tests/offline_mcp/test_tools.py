@@ -58,6 +58,10 @@ async def test_missing_years_stay_missing(hub: McpHub) -> None:
         ("SSF", "SSF"),
         ("Sub-Saharan Africa", "SSF"),
         ("High income", "HIC"),
+        ("UK", "GBR"),
+        ("Russia", "RUS"),
+        ("East Asia", "EAS"),
+        ("Europe", "ECS"),
     ],
 )
 async def test_countries_resolve_from_names_codes_and_aliases(hub: McpHub, written: str, code: str) -> None:
@@ -93,6 +97,7 @@ async def test_pages_cover_every_row_once(hub: McpHub) -> None:
         ({"disaggregation_filters": {"COLOUR": "red"}}, "Valid dimensions: REF_AREA"),
         ({"disaggregation_filters": {"REF_AREA": "Atlantis"}}, "Unknown country or area: Atlantis"),
         ({"disaggregation_filters": {"REF_AREA": "Keyna"}}, "KEN (Kenya)"),
+        ({"disaggregation_filters": {"REF_AREA": "Africa"}}, "SSF (Sub-Saharan Africa)"),
         ({"disaggregation_filters": {"SEX": "F"}}, "Valid values: _T"),
         ({"offset": -5}, "offset must be 0 or more"),
         ({"limit": 0}, "limit must be between 1 and 100"),
@@ -156,6 +161,8 @@ async def test_viz_spec_is_inline_and_the_data_url_serves_the_same_rows(hub: Mcp
     )
     bad = await hub.call("data360_get_viz_spec", {**arguments, "chart_type": "pie chart"})
     assert not bad.ok and "Valid: line" in bad.error
+    everywhere = await hub.call("data360_get_viz_spec", {**KENYA_NIGERIA, "end_year": 2020})
+    assert not everywhere.ok and "give country_code" in everywhere.error
     url = await hub.call("data360_get_data_api_url", arguments)
     assert url.ok and url.text.startswith("http://127.0.0.1:")
     async with httpx.AsyncClient(timeout=10) as client:
