@@ -187,7 +187,11 @@ class OfflineData360:
         }
 
     def get_metadata(
-        self, database_id: str, indicator_id: str, select_fields: list[str] | None = None
+        self,
+        database_id: str,
+        indicator_id: str,
+        select_fields: list[str] | None = None,
+        fetch_disaggregation: bool = True,
     ) -> dict[str, Any]:
         """An indicator's description and its disaggregation options."""
         indicator = self._indicator(database_id, indicator_id)
@@ -212,7 +216,7 @@ class OfflineData360:
             metadata = {key: value for key, value in metadata.items() if key in wanted}
         return {
             "indicator_metadata": metadata,
-            "disaggregation_options": self._dimensions(indicator),
+            "disaggregation_options": self._dimensions(indicator) if fetch_disaggregation else [],
             "error": None,
         }
 
@@ -342,12 +346,15 @@ class OfflineData360:
         start_year: int | None = None,
         end_year: int | None = None,
         disaggregation_filters: dict[str, str | None] | None = None,
-    ) -> str:
+    ) -> str | dict[str, Any]:
         """The URL of this server's `/data` endpoint for these arguments (JSON rows, as `data360_get_data`)."""
+        filters = {**(disaggregation_filters or {}), **({"REF_AREA": country_code} if country_code else {})}
+        indicator = self._indicator(database_id, indicator_id)
+        problem = indicator if isinstance(indicator, str) else self._filters(filters)[1]
+        if problem:
+            return {"url": None, "error": problem}
         params: dict[str, Any] = {"DATABASE_ID": database_id, "INDICATOR": indicator_id}
-        if country_code:
-            params["REF_AREA"] = country_code
-        for key, value in (disaggregation_filters or {}).items():
+        for key, value in filters.items():
             if value is not None and str(key).upper() == "REF_AREA":
                 params["REF_AREA"] = value
         if start_year:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from data360_chat.mcp_client import McpHub
-from tests.support.wdi import data360_id, rows
+from tests.support.wdi import data360_id, indicator_names, rows
 
 KENYA_NIGERIA = {"database_id": "WB_WDI", "indicator_id": data360_id("SP.POP.TOTL"), "start_year": 2000}
 
@@ -136,7 +136,12 @@ async def test_search_ranks_totals_and_flags_country_coverage(hub: McpHub) -> No
 async def test_metadata_disaggregation_codelists_and_lists(hub: McpHub) -> None:
     idno = data360_id("SP.DYN.LE00.IN")
     metadata = await hub.call("data360_get_metadata", {"database_id": "WB_WDI", "indicator_id": idno})
-    assert metadata.data["indicator_metadata"]["name"] == "Life expectancy at birth, total (years)"
+    assert metadata.data["indicator_metadata"]["name"] == indicator_names()["SP.DYN.LE00.IN"]
+    assert metadata.data["disaggregation_options"]
+    brief = await hub.call(
+        "data360_get_metadata", {"database_id": "WB_WDI", "indicator_id": idno, "fetch_disaggregation": False}
+    )
+    assert brief.data["disaggregation_options"] == []
     options = await hub.call("data360_get_disaggregation", {"database_id": "WB_WDI", "indicator_id": idno})
     dimensions = {d["field_name"]: d["field_value"] for d in options.data["dimensions"]}
     file_rows = rows("SP.DYN.LE00.IN")
@@ -163,6 +168,8 @@ async def test_viz_spec_is_inline_and_the_data_url_serves_the_same_rows(hub: Mcp
     assert not bad.ok and "Valid: line" in bad.error
     everywhere = await hub.call("data360_get_viz_spec", {**KENYA_NIGERIA, "end_year": 2020})
     assert not everywhere.ok and "give country_code" in everywhere.error
+    refused = await hub.call("data360_get_data_api_url", {**arguments, "country_code": "file:///etc/passwd"})
+    assert not refused.ok and "Invalid value for REF_AREA" in refused.error
     url = await hub.call("data360_get_data_api_url", arguments)
     assert url.ok and url.text.startswith("http://127.0.0.1:")
     async with httpx.AsyncClient(timeout=10) as client:
