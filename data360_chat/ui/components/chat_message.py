@@ -106,7 +106,7 @@ def chart_card(chart: ChartView) -> rx.Component:
         rx.vstack(
             rx.box(
                 lazy(
-                    rx.plotly(
+                    rx.plotly.basic(
                         data=chart.figure.to(Figure),
                         config={"displaylogo": False, "responsive": True},
                         use_resize_handler=True,

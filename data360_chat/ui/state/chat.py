@@ -131,9 +131,10 @@ class ChatState(rx.State):
         from data360_chat.ui.state.sidebar import SidebarState  # the sidebar lists chats this state opens
 
         await self._open(user_id, chat_id)
+        await (await self.get_state(SidebarState)).show_first_page(user_id)  # in the same update as the chat
         if (await self.get_state(StreamState)).active:
-            return [StreamState.follow, SidebarState.load]
-        return SidebarState.load
+            return StreamState.follow
+        return None
 
     @rx.event
     async def send(self, form: dict) -> Events:

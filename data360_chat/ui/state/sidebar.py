@@ -37,7 +37,8 @@ class SidebarState(rx.State):
     async def _user_id(self) -> uuid.UUID | None:
         return await (await self.get_state(AuthState)).current_user_id()
 
-    async def _first_page(self, user_id: uuid.UUID) -> None:
+    async def show_first_page(self, user_id: uuid.UUID) -> None:
+        """The first page of the user's chats (or the search results)."""
         if self.query.strip():
             found = await chat_data.find_chats(user_id, self.query)
             self.chats, self.has_more, self._cursor = [chat_item(chat) for chat in found], False, None
@@ -56,7 +57,7 @@ class SidebarState(rx.State):
         """Show the first page of chats (or the search results)."""
         user_id = await self._user_id()
         if user_id is not None:
-            await self._first_page(user_id)
+            await self.show_first_page(user_id)
 
     @rx.event
     async def load_more(self) -> None:
