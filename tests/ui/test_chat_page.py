@@ -250,6 +250,7 @@ def test_sidebar_pages_searches_renames_and_deletes(chat_app: ChatApp, signed_in
     page.get_by_role("menuitem", name="Delete").click()
     expect(page.get_by_role("alertdialog")).to_contain_text("Renamed chat")
     page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0, timeout=TIMEOUT)  # the open dialog hides the nav
     expect(nav.get_by_text("Renamed chat")).to_have_count(0, timeout=TIMEOUT)
     assert ids[-1] not in {c.id for c in chats_of(chat_app, user_id)}
 
