@@ -49,7 +49,10 @@ def _wait_until_ready(process: subprocess.Popen, base: str, timeout: float) -> N
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise OfflineServerError(f"The offline Data360 MCP server exited at start (code {process.returncode}).")
+            raise OfflineServerError(
+                f"The offline Data360 MCP server exited at start (code {process.returncode}); "
+                "its reason is on stderr above."
+            )
         if _answers(base):
             return
         time.sleep(POLL_INTERVAL)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from data360_chat.offline_mcp.process import start_offline_server
+from data360_chat.offline_mcp.process import OfflineServerError, start_offline_server
 from data360_chat.settings import PROJECT_ROOT, get_settings
 
 INITIALIZE = {
@@ -42,3 +43,20 @@ def test_unknown_hosts_are_refused_unless_allowed(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("MCP_ALLOWED_HOSTS", "proxy.example")
     with start_offline_server(get_settings()) as server:
         assert _status_for_host(server.url, "proxy.example:8080") == 200
+
+
+def test_a_server_that_cannot_start_is_reported_and_leaves_nothing_running(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with (
+        pytest.raises(OfflineServerError, match="exited at start"),
+        start_offline_server(get_settings(), data=tmp_path),
+    ):
+        pass
+    assert f"The data bundle {tmp_path} has no indicators.json" in capfd.readouterr().err
+
+
+def test_the_server_stops_when_the_block_ends() -> None:
+    with start_offline_server(get_settings()) as server:
+        assert server.url.endswith("/mcp") and server.process.poll() is None
+    assert server.process.poll() is not None
