@@ -76,4 +76,8 @@ SEARCH_PAIRS = [
     ("money supply", "FM.LBL.BMNY.GD.ZS"),
     ("teen pregnancy", "SP.MTR.1519.ZS"),
     ("purchasing power GDP per person", "NY.GDP.PCAP.PP.CD"),
+    ("how many people live in India", "SP.POP.TOTL"),
+    ("share of women in the workforce", "SL.TLF.TOTL.FE.ZS"),
+    ("unemployment among women", "SL.UEM.TOTL.FE.ZS"),
+    ("compare child mortality in Nigeria and Ghana", "SH.DYN.MORT"),
 ]
