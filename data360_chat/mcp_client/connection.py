@@ -18,9 +18,11 @@ from typing import Any, Literal
 from mcp import ClientSession
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.types import Tool
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, Tool
 
-from data360_chat.mcp_client.results import ToolResult, parse_result
+from data360_chat.mcp_client.results import VIZ_SPEC_TOOL, ToolResult, parse_result
+from data360_chat.mcp_client.specs import SpecUnavailable, fetch_spec, spec_url
 
 CONNECT_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
@@ -88,8 +90,8 @@ class ServerConnection:
                     self._settle()
                     await self._drop.wait()
             except Exception as exc:  # any transport failure means "unavailable", with its reason
-                if not established:
-                    self.error = f"Cannot reach MCP server {self.config.name} at {self.config.url}: {describe(exc)}"
+                verb = "Lost the connection to" if established else "Cannot reach"
+                self.error = f"{verb} MCP server {self.config.name} at {self.config.url}: {describe(exc)}"
             finally:
                 self._session = None
                 self._drop.clear()
@@ -146,13 +148,22 @@ class ServerConnection:
                     self.config.name, name, f"The tool {name} did not answer within {timeout:g} s.", elapsed()
                 )
             except Exception as exc:
+                if isinstance(exc, MCPError) and exc.code == INVALID_PARAMS:  # the server refused; the session is fine
+                    return ToolResult.failure(self.config.name, name, f"The tool {name} was refused: {exc}", elapsed())
                 self._broken(session)
                 if attempt == 2 or time.monotonic() >= deadline:
                     return ToolResult.failure(
                         self.config.name, name, f"The MCP server {self.config.name} failed: {describe(exc)}", elapsed()
                     )
                 continue
-            return parse_result(self.config.name, name, result, elapsed(), self._max_chars)
+            parsed = parse_result(self.config.name, name, result, elapsed(), self._max_chars)
+            if parsed.ok and name == VIZ_SPEC_TOOL and parsed.viz_spec is None and (url := spec_url(parsed.data)):
+                try:
+                    parsed.viz_spec = await fetch_spec(url, max(deadline - time.monotonic(), 0.001))
+                except SpecUnavailable as exc:
+                    parsed.ok, parsed.error = False, f"The chart spec is unavailable: {exc}"
+                parsed.duration_ms = elapsed()
+            return parsed
         raise AssertionError("unreachable")
 
     async def close(self) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 
 from mcp.types import CallToolResult, TextContent
 
+from data360_chat.mcp_client.specs import inline_spec
+
 TRUNCATED = "… (result cut to {limit:,} characters)"
 VIZ_SPEC_TOOL = "data360_get_viz_spec"
 DATA360_PREFIX = "data360_"  # Data360 tools answer JSON (but the URL tool): anything else is malformed
@@ -149,7 +151,5 @@ def parse_result(server: str, tool: str, result: CallToolResult, duration_ms: in
         return ToolResult(server, tool, False, text, None, "The tool returned nothing.", [], duration_ms)
     if data is None and tool.startswith(DATA360_PREFIX) and tool not in TEXT_TOOLS:
         return ToolResult(server, tool, False, text, None, f"The tool {tool} returned malformed data.", [], duration_ms)
-    spec = None
-    if tool == VIZ_SPEC_TOOL and isinstance(data, dict) and isinstance(data.get("spec"), dict):
-        spec = data["spec"]
+    spec = inline_spec(data) if tool == VIZ_SPEC_TOOL else None
     return ToolResult(server, tool, True, text, data, None, observations_in(data), duration_ms, spec)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -16,8 +17,6 @@ from tests.support.net import free_port
 def hub_for(*servers: tuple[str, str, str]) -> McpHub:
     """A hub with the given (name, url, transport) servers and no Data360 server."""
     extra = [{"name": name, "url": url, "transport": transport} for name, url, transport in servers]
-    import json
-
     return McpHub(Settings(data360_mcp_url=None, extra_mcp_servers=json.dumps(extra), tool_timeout=5))
 
 
@@ -146,3 +145,23 @@ async def test_sse_and_http_servers_side_by_side_with_clashing_names(faults: Fau
             assert (await hub.call("echo", {"text": "over http"})).text == "over http"
         finally:
             await hub.close()
+
+
+async def test_a_chart_spec_stored_at_a_url_is_fetched_within_bounds(faults: FaultServer) -> None:
+    hub = hub_for(("faults", faults.url, "http"))
+    await hub.start()
+    try:
+        stored = await hub.call("data360_get_viz_spec", {"chart": "line"})
+        assert stored.ok, stored.error
+        assert stored.data["url"].endswith("/charts/line")
+        assert stored.viz_spec["mark"] == "line" and len(stored.viz_spec["data"]["values"]) == 2
+        huge = await hub.call("data360_get_viz_spec", {"chart": "huge"})
+        assert not huge.ok and huge.viz_spec is None and "larger than" in huge.error
+        missing = await hub.call("data360_get_viz_spec", {"chart": "gone"})
+        assert not missing.ok and "404" in missing.error
+        started = time.monotonic()
+        slow = await hub.call("data360_get_viz_spec", {"chart": "slow"}, timeout=1)
+        assert time.monotonic() - started < 2.5
+        assert not slow.ok and "did not arrive" in slow.error
+    finally:
+        await hub.close()

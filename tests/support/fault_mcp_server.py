@@ -3,7 +3,9 @@
     python -m tests.support.fault_mcp_server --port PORT [--transport http|sse]
 
 Tools: `echo(text)`, `sleep(seconds)`, `fail()` (an error result), `data360_garbage()` (not JSON, where JSON is due) and
-`crash()` (the process exits). `GET /stats` tells how many sessions were opened (initialize requests).
+`crash()` (the process exits), `data360_get_viz_spec(chart)` (a URL to a spec stored at `GET /charts/{chart}`:
+`line`, or `huge` and `slow` that a client must refuse). `GET /stats` tells how many sessions were opened (initialize
+requests).
 """
 
 from __future__ import annotations
@@ -23,12 +25,19 @@ import uvicorn
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from data360_chat.settings import PROJECT_ROOT
 from tests.support.net import free_port
 
 STATS = {"sessions": 0}
+BASE = {"url": ""}
+LINE_SPEC = {
+    "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+    "mark": "line",
+    "data": {"values": [{"year": 2020, "value": 1.5}, {"year": 2021, "value": 2.5}]},
+    "encoding": {"x": {"field": "year", "type": "ordinal"}, "y": {"field": "value", "type": "quantitative"}},
+}
 
 
 def build() -> MCPServer:
@@ -56,6 +65,11 @@ def build() -> MCPServer:
         """Named like a Data360 tool (whose results are JSON), but answers text that is not JSON."""
         return '{"data": [1, 2,, \x00 not json'
 
+    @server.tool(name="data360_get_viz_spec")
+    def viz_spec(chart: str) -> dict:
+        """Like the public server: the URL where the chart's spec is stored."""
+        return {"url": f"{BASE['url']}/charts/{chart}", "error": None}
+
     @server.tool()
     def crash() -> str:
         """End the server process at once."""
@@ -75,7 +89,17 @@ def main() -> None:
     async def stats(_: Request) -> JSONResponse:
         return JSONResponse(STATS)
 
+    async def chart(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name == "slow":
+            await asyncio.sleep(30)
+        if name == "huge":
+            return Response(b'{"padding": "' + b"x" * 5_000_000 + b'"}', media_type="application/json")
+        return JSONResponse(LINE_SPEC) if name == "line" else JSONResponse({"error": "no such chart"}, 404)
+
+    BASE["url"] = f"http://127.0.0.1:{args.port}"
     app.add_route("/stats", stats)
+    app.add_route("/charts/{name}", chart)
 
     async def counting(scope, receive, send):
         if scope["type"] == "http" and scope["method"] == "POST":
