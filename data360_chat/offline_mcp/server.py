@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -35,7 +36,7 @@ def build_server(data: OfflineData360) -> MCPServer:
         "data360_get_supported_chart_types": data.get_supported_chart_types,
     }
     for name, function in tools.items():
-        server.tool(name=name, description=function.__doc__, structured_output=False)(function)
+        server.tool(name=name, description=inspect.cleandoc(function.__doc__ or ""), structured_output=False)(function)
     return server
 
 

@@ -147,7 +147,18 @@ class OfflineData360:
     def search_indicators(
         self, query: str, required_country: str | None = None, limit: int = 5, offset: int = 0
     ) -> dict[str, Any]:
-        """Indicators ranked by relevance, with whether they have data for the required countries."""
+        """Search World Bank indicators by topic in plain words; best matches first.
+
+        Args:
+            query: What to look for, e.g. "unemployment", "size of the economy", "CO2 per capita".
+            required_country: Optional country or countries (ISO3 codes or names, comma-separated); indicators with
+                data for them come first and `covers_country` says whether each has.
+            limit: Results per page (default 5, at most 50).
+            offset: Results to skip, for the next page (`next_offset`).
+
+        Returns indicators (`idno`, `database_id`, `name`, `unit`, years) and `count`, `total_count`, `has_more`,
+        `next_offset`; `error` says what was wrong instead of failing.
+        """
         paging = self._paging(limit, offset, MAX_SEARCH_LIMIT)
         if isinstance(paging, str):
             return {"indicators": [], "error": paging}
@@ -193,7 +204,14 @@ class OfflineData360:
         select_fields: list[str] | None = None,
         fetch_disaggregation: bool = True,
     ) -> dict[str, Any]:
-        """An indicator's description and its disaggregation options."""
+        """An indicator's full description: definition, unit, years, countries, topics, source and licence.
+
+        Args:
+            database_id: Database id, "WB_WDI".
+            indicator_id: Indicator id such as "WB_WDI_SP_POP_TOTL" (from data360_search_indicators).
+            select_fields: Optional metadata fields to keep, e.g. ["definition_long", "measurement_unit"].
+            fetch_disaggregation: Whether to list the dimension values (years, countries) too.
+        """
         indicator = self._indicator(database_id, indicator_id)
         if isinstance(indicator, str):
             return {"indicator_metadata": None, "disaggregation_options": [], "error": indicator}
@@ -232,7 +250,12 @@ class OfflineData360:
         ]
 
     def get_disaggregation(self, database_id: str, indicator_id: str) -> dict[str, Any]:
-        """The years, countries and other dimension values an indicator has data for."""
+        """The dimension values an indicator has data for: TIME_PERIOD years, REF_AREA codes, FREQ.
+
+        Args:
+            database_id: Database id, "WB_WDI".
+            indicator_id: Indicator id such as "WB_WDI_SP_POP_TOTL".
+        """
         indicator = self._indicator(database_id, indicator_id)
         if isinstance(indicator, str):
             return {"error": indicator}
@@ -248,7 +271,21 @@ class OfflineData360:
         limit: int = 50,
         offset: int = 0,
     ) -> dict[str, Any]:
-        """Observations of one indicator, by country then year, a page at a time (the last 20 years by default)."""
+        """Observations of one indicator, by country then year, a page at a time.
+
+        Args:
+            database_id: Database id, "WB_WDI".
+            indicator_id: Indicator id such as "WB_WDI_SP_POP_TOTL" (from data360_search_indicators).
+            disaggregation_filters: Countries as {"REF_AREA": "KEN,TZA"}: ISO3 codes, names or World Bank aggregates
+                (WLD world, SSF Sub-Saharan Africa, HIC high income ...), comma-separated. Without it: every country.
+            start_year: First year (inclusive). Without start_year and end_year: the last 20 years with data.
+            end_year: Last year (inclusive).
+            limit: Rows per page (default 50, at most 100).
+            offset: Rows to skip, for the next page (`next_offset`).
+
+        Each row of `data` has INDICATOR, INDICATOR_LABEL, REF_AREA (ISO3), REF_AREA_LABEL, TIME_PERIOD, OBS_VALUE
+        and UNIT_MEASURE. Missing years are absent. `error` lists what is valid when an argument is not.
+        """
         indicator = self._indicator(database_id, indicator_id)
         if isinstance(indicator, str):
             return {"data": None, "error": indicator}
@@ -316,7 +353,13 @@ class OfflineData360:
         return rows
 
     def find_codelist_value(self, codelist_type: str, query: str, limit: int = 5) -> list[dict[str, Any]]:
-        """Codes matching a query in one codelist (REF_AREA: countries and aggregates)."""
+        """Find codes in a codelist, e.g. the REF_AREA code of a country or region name.
+
+        Args:
+            codelist_type: One of REF_AREA (countries and aggregates), FREQ, SEX, AGE, URBANISATION, UNIT_MEASURE.
+            query: Name(s) or code(s) to look for, e.g. "Ivory Coast" or "Kenya, Tanzania".
+            limit: Most matches returned (default 5, at most 50).
+        """
         name = str(codelist_type).upper()
         paging = self._paging(limit, 0, MAX_SEARCH_LIMIT)
         if isinstance(paging, str):
@@ -333,7 +376,11 @@ class OfflineData360:
         return FIXED_CODELISTS[name]
 
     def list_indicators(self, database_id: str) -> list[str]:
-        """Every indicator id of a database."""
+        """Every indicator id of a database.
+
+        Args:
+            database_id: Database id, "WB_WDI".
+        """
         if str(database_id).strip().upper() != self.catalogue.database_id:
             return [f"error: unknown database_id {str(database_id)[:40]!r}; valid: {self.catalogue.database_id}"]
         return sorted(self.catalogue.indicators)[:MAX_LIST_LIMIT]
@@ -347,7 +394,16 @@ class OfflineData360:
         end_year: int | None = None,
         disaggregation_filters: dict[str, str | None] | None = None,
     ) -> str | dict[str, Any]:
-        """The URL of this server's `/data` endpoint for these arguments (JSON rows, as `data360_get_data`)."""
+        """[LOW-LEVEL] A URL returning all rows for these arguments as JSON (same rows as data360_get_data).
+
+        Args:
+            database_id: Database id, "WB_WDI".
+            indicator_id: Indicator id such as "WB_WDI_SP_POP_TOTL".
+            country_code: Optional ISO3 codes, comma-separated.
+            start_year: Optional first year.
+            end_year: Optional last year.
+            disaggregation_filters: Optional {"REF_AREA": "..."} as in data360_get_data.
+        """
         filters = {**(disaggregation_filters or {}), **({"REF_AREA": country_code} if country_code else {})}
         indicator = self._indicator(database_id, indicator_id)
         problem = indicator if isinstance(indicator, str) else self._filters(filters)[1]
@@ -391,7 +447,20 @@ class OfflineData360:
         custom_constraints: list[str] | None = None,
         use_default_constraints: bool = True,
     ) -> dict[str, Any]:
-        """A Vega-Lite spec of the data, inline (`spec`), with the data URL it was made from (`url`: None)."""
+        """A Vega-Lite chart of an indicator's data, returned inline in `spec` (`url` is None).
+
+        Args:
+            database_id: Database id, "WB_WDI".
+            indicator_id: Indicator id such as "WB_WDI_SP_POP_TOTL".
+            country_code: ISO3 codes, comma-separated (a chart takes at most 2,000 points).
+            start_year: Optional first year (default: the last 20 years with data).
+            end_year: Optional last year.
+            disaggregation_filters: Optional {"REF_AREA": "..."} as in data360_get_data.
+            chart_type: line, bar, point, area or tick (default: line over years, bar for one year).
+            relevant_fields: Accepted for compatibility; the chart uses country, year and value.
+            custom_constraints: Accepted for compatibility.
+            use_default_constraints: Accepted for compatibility.
+        """
         country = country_code or (disaggregation_filters or {}).get("REF_AREA")
         rows, problem = self.data_rows(database_id, indicator_id, country, start_year, end_year)
         if problem:
@@ -441,7 +510,7 @@ class OfflineData360:
 
     @staticmethod
     def get_supported_chart_types() -> dict[str, Any]:
-        """The chart types `data360_get_viz_spec` makes and what data each needs."""
+        """The chart types data360_get_viz_spec makes and what data each needs."""
         return {
             "chart_types": [
                 {"id": kind, "description": description, "data_requirements": needs}

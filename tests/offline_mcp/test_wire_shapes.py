@@ -47,7 +47,13 @@ async def test_the_nine_tools_keep_the_public_argument_names(offline_mcp_url: st
         "limit",
         "offset",
     }
-    assert set(tools["data360_search_indicators"].input_schema["properties"]) >= {"query", "limit", "offset"}
+    assert set(tools["data360_search_indicators"].input_schema["properties"]) == {
+        "query",
+        "required_country",
+        "limit",
+        "offset",
+    }
+    assert '{"REF_AREA": "KEN,TZA"}' in tools["data360_get_data"].description  # how to pass countries
 
 
 async def test_observation_rows_carry_codes_names_years_values_and_units(offline_mcp_url: str) -> None:
