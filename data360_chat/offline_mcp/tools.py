@@ -278,6 +278,7 @@ class OfflineData360:
             indicator_id: Indicator id such as "WB_WDI_SP_POP_TOTL" (from data360_search_indicators).
             disaggregation_filters: Countries as {"REF_AREA": "KEN,TZA"}: ISO3 codes, names or World Bank aggregates
                 (WLD world, SSF Sub-Saharan Africa, HIC high income ...), comma-separated. Without it: every country.
+                {"TIME_PERIOD": "2000,2010"} keeps only those years.
             start_year: First year (inclusive). Without start_year and end_year: the last 20 years with data.
             end_year: Last year (inclusive).
             limit: Rows per page (default 50, at most 100).
@@ -292,6 +293,11 @@ class OfflineData360:
         paging = self._paging(limit, offset, MAX_DATA_LIMIT)
         if isinstance(paging, str):
             return {"data": None, "error": paging}
+        periods = _time_periods(disaggregation_filters)
+        if isinstance(periods, str):
+            return {"data": None, "error": periods, "failed_validation": [periods]}
+        if periods and start_year in (None, "") and end_year in (None, ""):
+            start_year, end_year = min(periods), max(periods)
         years = self._years(indicator, start_year, end_year)
         if isinstance(years, str):
             return {"data": None, "error": years}
@@ -299,6 +305,8 @@ class OfflineData360:
         if problem:
             return {"data": None, "error": problem, "failed_validation": [problem]}
         rows = self.observations(indicator, codes, years)
+        if periods:
+            rows = [row for row in rows if int(row["TIME_PERIOD"]) in periods]
         limit, offset = paging
         page = rows[offset : offset + limit]
         result: dict[str, Any] = {
@@ -518,6 +526,19 @@ class OfflineData360:
             ],
             "guidance": "Pass chart_type (e.g. 'line' or 'bar chart') to data360_get_viz_spec.",
         }
+
+
+def _time_periods(filters: Any) -> set[int] | str | None:
+    """The years a TIME_PERIOD filter asks for ("2010" or "2000,2010"), or an error."""
+    if not isinstance(filters, dict):
+        return None
+    value = next((value for key, value in filters.items() if str(key).upper() == "TIME_PERIOD"), None)
+    if value in (None, ""):
+        return None
+    try:
+        return {int(part) for part in str(value).split(",") if part.strip()}
+    except ValueError:
+        return f"TIME_PERIOD {str(value)[:40]!r} must be years such as 2010 or 2000,2010 (or use start_year/end_year)."
 
 
 def _chart_kind(chart_type: str | None, rows: list[dict]) -> str | dict[str, Any]:

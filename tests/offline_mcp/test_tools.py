@@ -110,6 +110,16 @@ async def test_bad_arguments_get_an_error_that_says_what_is_valid(hub: McpHub, a
     assert says in result.error
 
 
+async def test_a_time_period_filter_keeps_only_those_years(hub: McpHub) -> None:
+    filters = {"REF_AREA": "KEN", "TIME_PERIOD": "2005,2015"}
+    arguments = {"database_id": "WB_WDI", "indicator_id": data360_id("SP.POP.TOTL")}
+    result = await hub.call("data360_get_data", {**arguments, "disaggregation_filters": filters})
+    expected = [row for row in rows("SP.POP.TOTL", ("KEN",), (2005, 2015)) if row.year in (2005, 2015)]
+    assert as_points(result.observations) == as_points(expected)
+    bad = await hub.call("data360_get_data", {**arguments, "disaggregation_filters": {"TIME_PERIOD": "lately"}})
+    assert not bad.ok and "must be years such as 2010" in bad.error
+
+
 async def test_a_huge_limit_is_capped(hub: McpHub) -> None:
     result = await hub.call("data360_get_data", {**KENYA_NIGERIA, "limit": 10**9, "start_year": 1960})
     assert result.ok and result.data["count"] == 100 and result.data["has_more"]
