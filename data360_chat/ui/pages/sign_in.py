@@ -36,9 +36,14 @@ def _local_form() -> rx.Component:
 
 
 def _organisation_button() -> rx.Component:
-    return rx.link(
-        rx.button("Sign in with your organisation", size="3", width="100%"),
-        href=AuthFormState.oidc_login_href,
+    # A document navigation, not the page's client-side router (which does not know the server's /auth routes),
+    # and a link rather than a form: the Content-Security-Policy lets forms go only to this site, not the issuer.
+    return rx.button(
+        rx.link(
+            "Sign in with your organisation", href=AuthFormState.oidc_login_href, reload_document=True, underline="none"
+        ),
+        as_child=True,
+        size="3",
         width="100%",
     )
 
