@@ -152,3 +152,14 @@ async def get_hub(settings: Settings | None = None) -> McpHub:
             await hub.start()
             _hub = hub
     return _hub
+
+
+async def close_hub() -> None:
+    """Close the process-wide hub (if started) and forget it, so the next `get_hub` starts a new one."""
+    global _hub
+    if _hub_lock is None:
+        return
+    async with _hub_lock:
+        if _hub is not None:
+            await _hub.close()
+            _hub = None

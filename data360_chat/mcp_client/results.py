@@ -129,7 +129,7 @@ def observations_in(data: Any) -> list[Observation]:
                 country_name=str(row.get("REF_AREA_LABEL") or row.get("REF_AREA_NAME") or code),
                 year=year,
                 value=value,
-                unit=row.get("UNIT_MEASURE") or metadata.get("unit"),
+                unit=row.get("UNIT_MEASURE") or metadata.get("unit") or metadata.get("measurement_unit"),
             )
         )
     return found
