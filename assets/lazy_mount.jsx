@@ -19,7 +19,7 @@ export function LazyMount({ children, minHeight }) {
     return () => observer.disconnect();
   }, [shown]);
   return (
-    <div ref={box} style={shown ? { width: "100%" } : { width: "100%", minHeight }}>
+    <div ref={box} className="d360-lazy" data-shown={shown ? "1" : "0"} style={shown ? { width: "100%" } : { width: "100%", minHeight }}>
       {shown ? children : null}
     </div>
   );

@@ -9,6 +9,7 @@ from data360_chat.ui.components.chat_composer import composer
 from data360_chat.ui.components.chat_message import message_item
 from data360_chat.ui.components.chat_sidebar import dialogs, drawer, sidebar
 from data360_chat.ui.components.chat_stream import streaming_answer
+from data360_chat.ui.components.lazy_mount import lazy
 from data360_chat.ui.state.chat import STARTERS, ChatState, HistoryState
 from data360_chat.ui.state.stream import StreamState
 
@@ -131,11 +132,13 @@ def conversation() -> rx.Component:
     """Messages, the answer being written and the last-turn tools, kept scrolled to the newest."""
     return rx.box(
         rx.vstack(
-            rx.cond(  # conditions on one state each: an update of the answer never re-renders the history
+            # Conditions on one state each: an update of the answer never re-renders the history. Earlier messages
+            # are drawn when scrolled near (a long chat opens fast).
+            rx.cond(
                 ChatState.empty,
                 rx.cond(StreamState.active, rx.fragment(), starters()),
                 rx.fragment(
-                    rx.foreach(HistoryState.messages, message_item),
+                    rx.foreach(HistoryState.messages, lambda message: lazy(message_item(message), "6em")),
                     rx.foreach(ChatState.recent, message_item),
                 ),
             ),
