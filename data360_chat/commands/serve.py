@@ -76,9 +76,13 @@ def run(args: argparse.Namespace) -> int:
             return 1
         mcp_url = settings.data360_mcp_url
         if not mcp_url:
-            from data360_chat.offline_mcp.process import start_offline_server
+            from data360_chat.offline_mcp.process import OfflineServerError, start_offline_server
 
-            mcp_url = stack.enter_context(start_offline_server(settings)).url
+            try:
+                mcp_url = stack.enter_context(start_offline_server(settings)).url
+            except OfflineServerError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
         process = subprocess.Popen(
             reflex_command(settings, dev=args.dev),
             cwd=PROJECT_ROOT,

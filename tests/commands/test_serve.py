@@ -1,0 +1,26 @@
+"""`python -m data360_chat serve` when the built-in offline MCP server cannot start."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from data360_chat.settings import PROJECT_ROOT
+
+
+def test_a_data_bundle_that_cannot_load_stops_the_launch_with_one_clear_line(db_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": db_url, "DATA360_OFFLINE_DATA": str(tmp_path / "missing")}
+    env.pop("DATA360_MCP_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "data360_chat", "serve"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "error: The offline Data360 MCP server" in done.stderr
