@@ -126,10 +126,18 @@ class ServerConnection:
             self._session = None
             self._drop.set()
 
-    async def call(self, name: str, arguments: dict[str, Any], timeout: float) -> ToolResult:  # noqa: ASYNC109
-        """Run a tool within `timeout` seconds; after a broken connection, reconnect and try once more."""
+    async def call(
+        self,
+        name: str,
+        arguments: dict[str, Any],
+        timeout: float,  # noqa: ASYNC109  (the call's limit, enforced below)
+        *,
+        deadline: float | None = None,
+    ) -> ToolResult:
+        """Run a tool within `timeout` seconds (or by the `time.monotonic()` `deadline` of a call that began earlier);
+        after a broken connection, reconnect and try once more."""
         started = time.monotonic()
-        deadline = started + timeout
+        deadline = deadline if deadline is not None else started + timeout
 
         def elapsed() -> int:
             return round((time.monotonic() - started) * 1000)
@@ -171,14 +179,15 @@ class ServerConnection:
         self._closed = True
         self._drop.set()
         self._wanted.set()
-        if self._owner is not None:
-            try:
-                async with asyncio.timeout(CLOSE_TIMEOUT):
-                    await asyncio.shield(self._owner)
-            except (TimeoutError, Exception):
-                self._owner.cancel()
-                with contextlib.suppress(BaseException):
-                    await self._owner
+        owner = self._owner
+        if owner is None:
+            return
+        if self._session is None:  # still connecting (perhaps to a server that never answers): stop at once
+            owner.cancel()
+        _, pending = await asyncio.wait({owner}, timeout=CLOSE_TIMEOUT)
+        if pending:
+            owner.cancel()
+            await asyncio.wait({owner})
 
 
 @contextlib.asynccontextmanager

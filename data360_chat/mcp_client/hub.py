@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from data360_chat.settings import Settings, get_settings
 
 DATA360 = "data360"
 MAX_ARGUMENT_CHARS = 20_000
+DEADLINE_GRACE = 1.0  # seconds past a call's own deadline before the hub gives up on it
 
 
 @dataclass(frozen=True)
@@ -102,24 +104,38 @@ class McpHub:
     ) -> ToolResult:
         """Run a tool by its exposed name within `timeout` (default `TOOL_TIMEOUT`)."""
         limit = timeout if timeout is not None else self.settings.tool_timeout
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(limit + DEADLINE_GRACE):  # a safety net: the steps below bound themselves
+                return await self._call(name, arguments, limit, started + limit)
+        except TimeoutError:
+            return ToolResult.failure("", name, f"The tool {name} did not answer within {limit:g} s.", _ms(started))
+        except Exception as exc:  # a failure is a result the assistant can reason about, never an exception
+            return ToolResult.failure("", name, f"The tool call failed: {type(exc).__name__}: {exc}", _ms(started))
+
+    async def _call(self, name: str, arguments: dict[str, Any] | str, limit: float, deadline: float) -> ToolResult:
         parsed = _arguments(arguments)
         if isinstance(parsed, str):
             return ToolResult.failure("", name, parsed)
         route = self._routes.get(name) or self._route_table().get(name)
         if route is None:
-            await self._reconnect_missing()
+            await self._reconnect_missing(deadline - time.monotonic())
             route = self._route_table().get(name)
         if route is None:
-            down = [c.error for c in self.connections if not c.connected and c.error]
+            down = [c.error or f"{c.config.name} has not answered yet." for c in self.connections if not c.connected]
             if down:
                 return ToolResult.failure("", name, f"The tool {name} is unavailable right now. {' '.join(down)}")
             known = ", ".join(sorted(self._routes)) or "none"
             return ToolResult.failure("", name, f"Unknown tool {name!r}. Available tools: {known}.")
         connection, tool = route
-        return await connection.call(tool, parsed, limit)
+        return await connection.call(tool, parsed, limit, deadline=deadline)
 
-    async def _reconnect_missing(self) -> None:
-        await asyncio.gather(*(c.connect() for c in self.connections if not c.connected))
+    async def _reconnect_missing(self, timeout: float) -> None:  # noqa: ASYNC109  (bounded by the call's deadline)
+        await asyncio.gather(*(c.connect(max(timeout, 0)) for c in self.connections if not c.connected))
+
+
+def _ms(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
 
 
 def _arguments(arguments: dict[str, Any] | str) -> dict[str, Any] | str:

@@ -165,3 +165,28 @@ async def test_a_chart_spec_stored_at_a_url_is_fetched_within_bounds(faults: Fau
         assert not slow.ok and "did not arrive" in slow.error
     finally:
         await hub.close()
+
+
+async def test_a_server_that_accepts_but_never_answers_cannot_hang_a_call() -> None:
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # read nothing, answer nothing, keep the connection open
+
+    listener = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    hub = hub_for(("silent", f"http://127.0.0.1:{port}/mcp", "http"))
+    try:
+        started = time.monotonic()
+        result = await hub.call("echo", {"text": "anyone?"}, timeout=1)
+        assert time.monotonic() - started < 2.5
+        assert not result.ok and "unavailable" in result.error
+        assert not hub.status()[0].connected
+    finally:
+        started = time.monotonic()
+        await hub.close()
+        assert time.monotonic() - started < 1
+        for writer in held:
+            writer.close()
+        listener.close()
+        await listener.wait_closed()
