@@ -38,8 +38,14 @@ async def test_calls_reuse_one_session(faults: FaultServer) -> None:
         await hub.close()
 
 
-async def test_a_restarted_server_is_reconnected_on_the_next_call(faults: FaultServer) -> None:
-    hub = hub_for(("faults", faults.url, "http"))
+@pytest.mark.parametrize("transport", ["http", "sse"])
+async def test_a_restarted_server_is_reconnected_on_the_next_call(transport: str) -> None:
+    with fault_server(transport) as faults:
+        await check_restart(faults)
+
+
+async def check_restart(faults: FaultServer) -> None:
+    hub = hub_for(("faults", faults.url, faults.transport))
     await hub.start()
     try:
         assert (await hub.call("echo", {"text": "before"})).ok
