@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,6 +114,10 @@ def test_an_answer_streams_in_then_shows_its_chart_and_tool_steps(chat_app: Chat
     expect(answer.get_by_role("link", name="Download CSV")).to_have_attribute(
         "href", re.compile(r"/api/v1/charts/\d+\.csv")
     )
+    with page.expect_download() as download:
+        answer.get_by_role("link", name="Download CSV").click()
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "India" in csv_text and len(csv_text.splitlines()) > 10
     expect(answer.locator(".d360-chart-summary")).to_contain_text("India")
     expect(answer.locator(".d360-tool")).to_have_count(2)
     screenshot(page, "answer-with-chart")

@@ -129,6 +129,7 @@ def chart_card(chart: ChartView) -> rx.Component:
                         href=chart.csv_url,
                         size="1",
                         download=True,
+                        reload_document=True,  # a file from the server, not a page of the app
                     ),
                 ),
                 rx.cond(
