@@ -30,6 +30,7 @@ from data360_chat.assistant.events import AnswerDone, AnswerEvent, AnswerFailed,
 from data360_chat.assistant.tool_runs import ToolHub
 from data360_chat.db.engine import Database, get_database
 from data360_chat.db.models import utcnow
+from data360_chat.mcp_client.hub import close_hub
 from data360_chat.repositories import NotFound
 from data360_chat.repositories.messages import ChatBusy, interrupt_stale_answers, update_message
 from data360_chat.settings import Settings, get_settings
@@ -435,3 +436,14 @@ class AnswerRunner:
 def get_runner() -> AnswerRunner:
     """The process-wide answer runner (the app's settings, database and MCP hub)."""
     return AnswerRunner()
+
+
+@contextlib.asynccontextmanager
+async def process_services() -> AsyncIterator[None]:
+    """The app process's lifetime: at its end, answers running here are kept as `cancelled` and MCP sessions close."""
+    try:
+        yield
+    finally:
+        if get_runner.cache_info().currsize:
+            await get_runner().close()
+        await close_hub()
