@@ -11,9 +11,8 @@ import statistics
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import httpx
-
 from data360_chat.assistant.charts import ChartSpec, downsample
+from data360_chat.mcp_client.specs import SpecUnavailable, fetch_json
 
 FETCH_TIMEOUT = 10.0
 FETCH_MAX_BYTES = 5_000_000
@@ -28,10 +27,6 @@ AGGREGATES: dict[str, Callable[[list[float]], float]] = {
     "max": max,
     "count": len,
 }
-
-
-class SpecUnavailable(Exception):
-    """The spec could not be fetched or read."""
 
 
 def is_vega_lite(value: Any) -> bool:
@@ -64,32 +59,22 @@ def find_spec(payload: Any) -> dict[str, Any] | str | None:
     return None
 
 
-async def fetch_json(url: str) -> Any:
+async def fetch_url(url: str) -> Any:
     """JSON from an http(s) URL, bounded in time and size; `SpecUnavailable` otherwise."""
     if not url.startswith(("http://", "https://")):
         raise SpecUnavailable(f"not an http(s) URL: {url[:100]}")
-    try:
-        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT) as http, http.stream("GET", url) as response:
-            response.raise_for_status()
-            body = bytearray()
-            async for part in response.aiter_bytes():
-                body += part
-                if len(body) > FETCH_MAX_BYTES:
-                    raise SpecUnavailable("the chart spec is too large")
-        return json.loads(body)
-    except (httpx.HTTPError, ValueError) as exc:
-        raise SpecUnavailable(f"could not load the chart spec from {url[:100]}: {exc}") from exc
+    return await fetch_json(url, FETCH_TIMEOUT, FETCH_MAX_BYTES)
 
 
 async def resolve_spec(found: dict[str, Any] | str) -> dict[str, Any]:
     """The spec itself, fetched when given by URL, with data given by URL fetched too."""
-    spec = await fetch_json(found) if isinstance(found, str) else found
+    spec = await fetch_url(found) if isinstance(found, str) else found
     if not is_vega_lite(spec):
         raise SpecUnavailable("the chart spec is not Vega-Lite")
     for view in [spec, *spec.get("layer", [])]:
         data = view.get("data") if isinstance(view, dict) else None
         if isinstance(data, dict) and isinstance(data.get("url"), str) and "values" not in data:
-            loaded = await fetch_json(data["url"])
+            loaded = await fetch_url(data["url"])
             view["data"] = {"values": loaded.get("value", loaded) if isinstance(loaded, dict) else loaded}
     return spec
 

@@ -29,8 +29,8 @@ def spec_url(data: Any) -> str | None:
     return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
 
 
-async def fetch_spec(url: str, timeout: float, max_bytes: int = SPEC_MAX_BYTES) -> dict[str, Any]:  # noqa: ASYNC109
-    """The JSON object at `url`, read within `timeout` seconds and `max_bytes`; `SpecUnavailable` otherwise."""
+async def fetch_json(url: str, timeout: float, max_bytes: int = SPEC_MAX_BYTES) -> Any:  # noqa: ASYNC109
+    """The JSON at `url`, read within `timeout` seconds and `max_bytes`; `SpecUnavailable` otherwise."""
     try:
         async with (
             asyncio.timeout(timeout),
@@ -43,11 +43,16 @@ async def fetch_spec(url: str, timeout: float, max_bytes: int = SPEC_MAX_BYTES) 
                 body += chunk
                 if len(body) > max_bytes:
                     raise SpecUnavailable(f"the chart spec at {url[:200]} is larger than {max_bytes:,} bytes")
-        spec = json.loads(body)
+        return json.loads(body)
     except TimeoutError as exc:
         raise SpecUnavailable(f"the chart spec at {url[:200]} did not arrive within {timeout:.3g} s") from exc
     except (httpx.HTTPError, ValueError) as exc:
         raise SpecUnavailable(f"could not load the chart spec from {url[:200]}: {exc}") from exc
+
+
+async def fetch_spec(url: str, timeout: float, max_bytes: int = SPEC_MAX_BYTES) -> dict[str, Any]:  # noqa: ASYNC109
+    """The JSON object at `url` (a spec), as `fetch_json` reads it; `SpecUnavailable` for anything else."""
+    spec = await fetch_json(url, timeout, max_bytes)
     if not isinstance(spec, dict):
         raise SpecUnavailable(f"the chart spec at {url[:200]} is not a JSON object")
     return spec
