@@ -52,4 +52,4 @@ lock:
 		-o requirements-dev.txt requirements-dev.in
 
 bench: setup $(VENV)/.dev-installed
-	for script in bench/*.py; do PYTHONPATH=. $(PY) $$script || exit 1; done
+	for script in bench/*.py; do PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" PYTHONPATH=. $(PY) $$script || exit 1; done
