@@ -9,11 +9,13 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio as aioredis
+from playwright.sync_api import Browser, Page
 
 from data360_chat.auth.service import AuthService
 from data360_chat.db.engine import Database
 from data360_chat.settings import Settings
 from data360_chat.web.app import build_web_app
+from tests.support.browser import chromium
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OpenIdProvider
 
 BASE_URL = "http://chat.test"
@@ -99,3 +101,18 @@ def session_token(response: httpx.Response, name: str = "d360_session") -> str:
     token = response.cookies.get(name)
     assert token, (response.status_code, response.headers.get("location"))
     return token
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium for one module's browser tests."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser profile (no cookies) with one page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    yield context.new_page()
+    context.close()

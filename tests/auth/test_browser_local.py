@@ -19,7 +19,6 @@ from playwright.sync_api import Browser, Page, expect
 from data360_chat.settings import PROJECT_ROOT
 from tests.support.accounts import COOKIE_NAME, create_user
 from tests.support.app_server import RunningApp, app_database, running_app
-from tests.support.browser import chromium
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "auth"
 TIMEOUT = 60_000
@@ -31,19 +30,6 @@ def app(pg_url: str, template_db: str) -> Iterator[tuple[RunningApp, str]]:
     """The app in local mode over a database of its own."""
     with app_database(pg_url, template_db) as db_url, running_app(db_url) as running:
         yield running, db_url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    yield context.new_page()
-    context.close()
 
 
 def screenshot(page: Page, name: str) -> Path:

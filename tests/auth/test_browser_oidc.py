@@ -8,12 +8,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.auth.test_browser_local import TIMEOUT, expect_chat_page, screenshot
 from tests.support.accounts import COOKIE_NAME
 from tests.support.app_server import RunningApp, app_database, running_app
-from tests.support.browser import chromium
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OpenIdProvider
 
 
@@ -38,19 +37,6 @@ def app(pg_url: str, template_db: str, idp: OpenIdProvider) -> Iterator[RunningA
     with app_database(pg_url, template_db) as db_url, running_app(db_url, env=env) as running:
         idp.allow_redirect_uri(f"{running.url}/auth/oidc/callback")
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    yield context.new_page()
-    context.close()
 
 
 def sign_in_at_the_provider(page: Page, username: str) -> None:

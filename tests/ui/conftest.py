@@ -10,16 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import asyncpg
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from data360_chat.db.engine import Database
 from data360_chat.settings import PROJECT_ROOT
 from tests.support.accounts import create_user, session_cookie
-from tests.support.app_server import RunningApp, running_app
+from tests.support.app_server import RunningApp, app_database, running_app
 from tests.support.browser import chromium
-from tests.support.postgres import database_url_for
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "ui"
 PASSWORD = "correct horse battery staple"
@@ -38,18 +36,6 @@ def run_db(database_url: str, work: Callable[[Database], Coroutine[Any, Any, T]]
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, main()).result()
-
-
-def _admin(pg_url: str, sql: str) -> None:
-    async def main() -> None:
-        conn = await asyncpg.connect(database_url_for(pg_url, "postgres"))
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, main()).result()
 
 
 @dataclass
@@ -83,14 +69,12 @@ def app_module_fixture(**env: str) -> Callable[..., Iterator[ChatApp]]:
 
     @pytest.fixture(scope="module")
     def chat_app(pg_url: str, template_db: str) -> Iterator[ChatApp]:
-        name = f"d360_ui_{uuid.uuid4().hex[:10]}"
-        _admin(pg_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-        db_url = database_url_for(pg_url, name)
-        try:
-            with running_app(db_url, env={"DATA360_MCP_URL": "", **env}) as app, chromium() as browser:
-                yield ChatApp(app, db_url, browser)
-        finally:
-            _admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with (
+            app_database(pg_url, template_db) as db_url,
+            running_app(db_url, env={"DATA360_MCP_URL": "", **env}) as app,
+            chromium() as browser,
+        ):
+            yield ChatApp(app, db_url, browser)
 
     return chat_app
 
