@@ -11,20 +11,10 @@ import pytest
 from data360_chat.mcp_client import McpHub, close_hub, get_hub
 from data360_chat.offline_mcp.process import start_offline_server
 from data360_chat.settings import Settings, get_settings
+from tests.support.data360_tools import DATA360_TOOLS
 from tests.support.net import free_port
 from tests.support.wdi import data360_id, rows
 
-DATA360_TOOLS = {
-    "data360_search_indicators",
-    "data360_get_metadata",
-    "data360_get_data",
-    "data360_get_disaggregation",
-    "data360_find_codelist_value",
-    "data360_list_indicators",
-    "data360_get_data_api_url",
-    "data360_get_viz_spec",
-    "data360_get_supported_chart_types",
-}
 COUNTRIES = ("BRA", "IND", "KEN")
 YEARS = (2000, 2019)
 GDP = "NY.GDP.MKTP.CD"

@@ -12,6 +12,7 @@ from mcp.client.stdio import stdio_client
 
 from data360_chat.offline_mcp.process import OfflineServerError, start_offline_server
 from data360_chat.settings import PROJECT_ROOT, get_settings
+from tests.support.data360_tools import DATA360_TOOLS
 
 INITIALIZE = {
     "jsonrpc": "2.0",
@@ -29,7 +30,7 @@ async def test_stdio_serves_the_same_tools() -> None:
     async with stdio_client(parameters) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         names = {tool.name for tool in (await session.list_tools()).tools}
-        assert "data360_get_data" in names and len(names) == 9
+        assert names == DATA360_TOOLS
 
 
 def _status_for_host(url: str, host: str) -> int:

@@ -8,19 +8,8 @@ from typing import Any
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.support.data360_tools import DATA360_TOOLS
 from tests.support.wdi import data360_id, rows
-
-TOOLS = {
-    "data360_search_indicators",
-    "data360_get_metadata",
-    "data360_get_data",
-    "data360_get_disaggregation",
-    "data360_find_codelist_value",
-    "data360_list_indicators",
-    "data360_get_data_api_url",
-    "data360_get_viz_spec",
-    "data360_get_supported_chart_types",
-}
 
 
 async def call(url: str, tool: str, arguments: dict[str, Any]) -> Any:
@@ -36,7 +25,7 @@ async def test_the_nine_tools_keep_the_public_argument_names(offline_mcp_url: st
     async with streamable_http_client(offline_mcp_url) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
-    assert set(tools) == TOOLS
+    assert set(tools) == DATA360_TOOLS
     data_arguments = set(tools["data360_get_data"].input_schema["properties"])
     assert data_arguments == {
         "database_id",
