@@ -242,19 +242,27 @@ def answer_body(
     ]
 
 
+def failure_callout(text: rx.Var | str, *actions: rx.Component) -> rx.Component:
+    """Why an answer failed, announced to screen readers, with any actions after it."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("triangle-alert")),
+        rx.callout.text(text),
+        *actions,
+        color_scheme="red",
+        role="alert",
+        size="1",
+    )
+
+
 def answer(message: MessageView) -> rx.Component:
     """A finished (or stopped, or failed) answer."""
     return rx.vstack(
         *answer_body(markdown(message.content), message.tools, message.charts),
         rx.cond(
             message.status == "error",
-            rx.callout.root(
-                rx.callout.icon(rx.icon("triangle-alert")),
-                rx.callout.text(rx.cond(message.error, message.error, "The answer could not be completed.")),
+            failure_callout(
+                rx.cond(message.error, message.error, "The answer could not be completed."),
                 rx.button("Retry", size="1", variant="soft", on_click=ChatState.regenerate, aria_label="Retry"),
-                color_scheme="red",
-                role="alert",
-                size="1",
             ),
         ),
         rx.cond(message.status == "cancelled", rx.text("Stopped.", size="1", color_scheme="gray")),

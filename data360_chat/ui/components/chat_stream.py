@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from data360_chat.ui.components.chat_message import answer_body
+from data360_chat.ui.components.chat_message import answer_body, failure_callout
 from data360_chat.ui.components.safe_markdown import streaming_markdown
 from data360_chat.ui.state.stream import StreamState
 
@@ -19,16 +19,7 @@ def streaming_answer() -> rx.Component:
                 StreamState.tools,
                 StreamState.charts,
             ),
-            rx.cond(
-                StreamState.failure,
-                rx.callout.root(
-                    rx.callout.icon(rx.icon("triangle-alert")),
-                    rx.callout.text(StreamState.failure),
-                    color_scheme="red",
-                    role="alert",
-                    size="1",
-                ),
-            ),
+            rx.cond(StreamState.failure, failure_callout(StreamState.failure)),
             rx.hstack(
                 rx.spinner(size="1"),
                 rx.text("Writing the answer…", size="1", color_scheme="gray"),

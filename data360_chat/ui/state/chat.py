@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Awaitable
 
 import reflex as rx
 from reflex.event import EventSpec
 
+from data360_chat.assistant.events import AnswerStarted
 from data360_chat.assistant.pipeline import MessageRejected, NothingToRegenerate, check_message
 from data360_chat.repositories import NotFound
 from data360_chat.repositories.messages import ChatBusy
@@ -162,13 +164,8 @@ class ChatState(rx.State):
         created = chat_id is None
         if chat_id is None:
             chat_id = await chat_data.new_chat(user_id, text)
-        try:
-            started = await get_runner().start(user_id, chat_id, text)
-        except (MessageRejected, ChatBusy) as exc:
-            self.notice = str(exc)
-            return None
-        except NotFound:
-            self.notice = GONE
+        started = await self._start(get_runner().start(user_id, chat_id, text))
+        if started is None:
             return None
         self.notice, self.chat_id = "", str(chat_id)
         await self._add(MessageView(id=started.user_message_id, role="user", content=text))
@@ -176,6 +173,16 @@ class ChatState(rx.State):
         if created:  # the address names the chat (a reload reopens it); the sidebar lists it
             return [StreamState.follow, rx.redirect(f"/?chat={chat_id}", replace=True), SidebarState.load]
         return StreamState.follow
+
+    async def _start(self, starting: Awaitable[AnswerStarted]) -> AnswerStarted | None:
+        """The started answer, or None with the reason shown (bad message, busy chat, nothing to redo, gone)."""
+        try:
+            return await starting
+        except (MessageRejected, ChatBusy, NothingToRegenerate) as exc:
+            self.notice = str(exc)
+        except NotFound:
+            self.notice = GONE
+        return None
 
     @rx.event
     async def regenerate(self) -> Events:
@@ -185,13 +192,8 @@ class ChatState(rx.State):
         if user_id is None or chat_id is None:
             return None
         question = next((view for view in reversed(await self._turns()) if view.role == "user"), None)
-        try:
-            started = await get_runner().start_regenerate(user_id, chat_id)
-        except (ChatBusy, NothingToRegenerate) as exc:
-            self.notice = str(exc)
-            return None
-        except NotFound:
-            self.notice = GONE
+        started = await self._start(get_runner().start_regenerate(user_id, chat_id))
+        if started is None:
             return None
         if question is not None:
             await self._drop_from(question.id)
@@ -216,12 +218,11 @@ class ChatState(rx.State):
         text = str(form.get("question", ""))
         try:
             text = check_message(text, get_settings())
-            started = await get_runner().start_edit(user_id, chat_id, question.id, text)
-        except (MessageRejected, ChatBusy) as exc:
+        except MessageRejected as exc:
             self.notice = str(exc)
             return None
-        except NotFound:
-            self.notice = GONE
+        started = await self._start(get_runner().start_edit(user_id, chat_id, question.id, text))
+        if started is None:
             return None
         await self._drop_from(question.id)
         await self._add(MessageView(id=started.user_message_id, role="user", content=text))
