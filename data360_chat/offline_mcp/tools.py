@@ -323,7 +323,8 @@ class OfflineData360:
             **self._page(len(rows), limit, offset, len(page)),
             "error": None,
         }
-        missing = [code for code in codes or [] if not any(row["REF_AREA"] == code for row in rows)]
+        present = {row["REF_AREA"] for row in rows}
+        missing = [code for code in codes or [] if code not in present]
         if missing:
             result["no_data_for"] = missing
             available = indicator.series.get(missing[0])
