@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from data360_chat.assistant.regions import is_aggregate
-from data360_chat.assistant.sources import ObservationLike, describe_indicator, group_by_indicator, year_key
+from data360_chat.assistant.sources import describe_indicator, group_by_indicator, year_key
+from data360_chat.geography import is_aggregate
+from data360_chat.mcp_client.results import Observation
 
 MAX_LINES = 12
 MAX_BARS = 30
@@ -22,17 +23,36 @@ MAX_CHARTS = 4
 PARENTHESES = re.compile(r"\(([^()]*)\)")
 TRAILING_PARENTHESES = re.compile(r"(\s*\([^()]*\))+\s*$")
 UNIT_MARKS = ("%", "US$", "LCU", "per ", "tons", "years", "kt", "kg")
+LINK_TAG = re.compile(r"<(/?\s*a\b)", re.I)
+
+
+def inert_links(value: Any) -> Any:
+    """`value` with every `<a ...>` written out as text: Plotly turns such tags in any label into live links, and the
+    labels of a figure come from tool data. Our own markup (`<br>`, `<sup>`, `<b>`) never uses them."""
+    if isinstance(value, str):
+        return LINK_TAG.sub(r"&lt;\1", value)
+    if isinstance(value, dict):
+        return {key: inert_links(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [inert_links(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """A chart ready to show and store: title, Plotly figure, the rows behind it, its source and a summary."""
+    """A chart ready to show and store: title, Plotly figure, the rows behind it, its source and a summary.
+
+    The figure's labels can hold no links (`inert_links`), whoever built it.
+    """
 
     title: str
     figure: dict[str, Any]
     rows: list[dict[str, Any]]
     source: dict[str, Any]
     summary: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "figure", inert_links(self.figure))
 
     @property
     def points(self) -> int:
@@ -94,7 +114,7 @@ def downsample(points: list[tuple[Any, float]], limit: int = MAX_POINTS_PER_SERI
     return [points[index] for index in kept]
 
 
-def rows_of(observations: Sequence[ObservationLike]) -> list[dict[str, Any]]:
+def rows_of(observations: Sequence[Observation]) -> list[dict[str, Any]]:
     """The data behind a chart, one row per observation, ordered by country and year."""
     ordered = sorted(observations, key=lambda o: (o.country_name or o.country_code, year_key(o.year)))
     return [
@@ -144,7 +164,7 @@ def _countries_text(names: Sequence[str]) -> str:
     return ", ".join(names) if len(names) <= 4 else f"{len(names)} countries"
 
 
-def line_chart(observations: Sequence[ObservationLike]) -> ChartSpec:
+def line_chart(observations: Sequence[Observation]) -> ChartSpec:
     """One line per country over time."""
     first = observations[0]
     unit = unit_of(first.indicator_name, first.unit)
@@ -152,7 +172,7 @@ def line_chart(observations: Sequence[ObservationLike]) -> ChartSpec:
     number_format = value_format([o.value for o in observations])
     traces = []
     summaries = []
-    by_country: dict[str, list[ObservationLike]] = {}
+    by_country: dict[str, list[Observation]] = {}
     for observation in observations:
         by_country.setdefault(observation.country_code, []).append(observation)
     for series in by_country.values():
@@ -182,7 +202,7 @@ def line_chart(observations: Sequence[ObservationLike]) -> ChartSpec:
     return ChartSpec(title, {"data": traces, "layout": layout}, rows_of(observations), source, summary)
 
 
-def _latest_year(observations: Sequence[ObservationLike]) -> int | str:
+def _latest_year(observations: Sequence[Observation]) -> int | str:
     """The most recent year with the most countries reporting (a straggler year with two countries loses)."""
     counts: dict[int | str, int] = {}
     for observation in observations:
@@ -191,7 +211,7 @@ def _latest_year(observations: Sequence[ObservationLike]) -> int | str:
     return max((year for year, count in counts.items() if count >= best / 2), key=year_key)
 
 
-def bar_chart(observations: Sequence[ObservationLike]) -> ChartSpec:
+def bar_chart(observations: Sequence[Observation]) -> ChartSpec:
     """Countries in one year, sorted from highest to lowest (the top ones when there are many)."""
     year = _latest_year(observations)
     in_year = [o for o in observations if o.year == year]
@@ -223,9 +243,9 @@ def bar_chart(observations: Sequence[ObservationLike]) -> ChartSpec:
     return ChartSpec(title, {"data": [trace], "layout": layout}, rows_of(in_year), source, summary)
 
 
-def scatter_chart(x_points: Sequence[ObservationLike], y_points: Sequence[ObservationLike]) -> ChartSpec | None:
+def scatter_chart(x_points: Sequence[Observation], y_points: Sequence[Observation]) -> ChartSpec | None:
     """Two indicators against each other, one point per country, in the year they share most countries."""
-    pairs: dict[int | str, list[tuple[ObservationLike, ObservationLike]]] = {}
+    pairs: dict[int | str, list[tuple[Observation, Observation]]] = {}
     y_by_key = {(o.country_code, str(o.year)): o for o in y_points}
     for x in x_points:
         y = y_by_key.get((x.country_code, str(x.year)))
@@ -262,7 +282,7 @@ def scatter_chart(x_points: Sequence[ObservationLike], y_points: Sequence[Observ
     return ChartSpec(title, {"data": [trace], "layout": layout}, rows, source, summary)
 
 
-def chart_for_indicator(observations: Sequence[ObservationLike]) -> ChartSpec | None:
+def chart_for_indicator(observations: Sequence[Observation]) -> ChartSpec | None:
     """Lines for a few countries over time, bars for one year across countries; nothing for a single value."""
     countries = {o.country_code for o in observations}
     years = {str(o.year) for o in observations}
@@ -273,7 +293,7 @@ def chart_for_indicator(observations: Sequence[ObservationLike]) -> ChartSpec | 
     return None
 
 
-def charts_from_observations(observations: Sequence[ObservationLike], *, limit: int = MAX_CHARTS) -> list[ChartSpec]:
+def charts_from_observations(observations: Sequence[Observation], *, limit: int = MAX_CHARTS) -> list[ChartSpec]:
     """The charts that show the fetched data best: a scatter for two indicators across countries, else one each."""
     groups = [points for points in group_by_indicator(observations).values() if points]
     if len(groups) == 2:

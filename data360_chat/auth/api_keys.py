@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from data360_chat.auth.tokens import token_hash
 from data360_chat.db.engine import Database
 from data360_chat.db.models import ApiKey
+from data360_chat.repositories import NotFound
 from data360_chat.repositories import api_keys as stored
 from data360_chat.repositories.users import get_user
 
@@ -52,10 +53,14 @@ async def list_api_keys(database: Database, user_id: uuid.UUID) -> list[ApiKey]:
         return await stored.list_api_keys(session, user_id)
 
 
-async def revoke_api_key(database: Database, user_id: uuid.UUID, key_id: uuid.UUID) -> None:
-    """Revoke one of the user's keys (`NotFound` otherwise)."""
-    async with database.session() as session:
-        await stored.revoke_api_key(session, user_id, key_id)
+async def revoke_api_key(database: Database, user_id: uuid.UUID, key_id: uuid.UUID) -> bool:
+    """Revoke one of the user's keys; False when it is not one of theirs (or already revoked)."""
+    try:
+        async with database.session() as session:
+            await stored.revoke_api_key(session, user_id, key_id)
+    except NotFound:
+        return False
+    return True
 
 
 async def user_id_for_api_key(database: Database, secret: str) -> uuid.UUID | None:

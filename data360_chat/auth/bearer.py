@@ -88,10 +88,10 @@ class JwksCache:
 class BearerTokenVerifier:
     """Checks JWT access tokens; `config` is resolved on first use (it may come from OIDC discovery)."""
 
-    LEEWAY_SECONDS = 30
-
-    def __init__(self, config: Callable[[], Awaitable[BearerConfig]]) -> None:
+    def __init__(self, config: Callable[[], Awaitable[BearerConfig]], *, leeway: int = 30) -> None:
+        """`leeway`: seconds of clock difference with the issuer tolerated on `exp` and `nbf`."""
         self._config_source = config
+        self.leeway = leeway
         self._config: BearerConfig | None = None
         self._jwks: JwksCache | None = None
 
@@ -112,7 +112,7 @@ class BearerTokenVerifier:
             except InvalidKeyIdError:
                 decoded = jwt.decode(token, await jwks.keys(refresh=True), algorithms=ALGORITHMS)
             registry = jwt.JWTClaimsRegistry(
-                leeway=self.LEEWAY_SECONDS,
+                leeway=self.leeway,
                 iss={"essential": True, "value": config.issuer},
                 aud={"essential": True, "value": config.audience},
                 sub={"essential": True},

@@ -15,20 +15,33 @@ from data360_chat.repositories import users
 
 
 @dataclass(frozen=True)
-class AdminRule:
-    """Who is an admin: a value of a group/role claim, or an email on the list."""
+class IdentityRules:
+    """How an identity from the issuer becomes an account: who is an admin, and whether an email may link.
+
+    An identity is its issuer + subject, nothing else. Its email links it to an existing account only when the
+    issuer says the email is verified and `link_verified_emails` allows it. Roles come from the admin claim when
+    one is configured (`values`); otherwise a token never changes them, except that a verified email listed in
+    `emails` makes its account an admin.
+    """
 
     claim: str
     values: frozenset[str]
     emails: frozenset[str]
+    link_verified_emails: bool = False
 
-    def grants(self, claims: Mapping[str, Any], email: str) -> bool:
-        """Whether these claims make the person an admin."""
-        if email in self.emails:
-            return True
+    def admin(self, claims: Mapping[str, Any], email: str) -> bool | None:
+        """Whether these claims make the person an admin; None when they say nothing about it."""
+        listed = email in self.emails and email_verified(claims)
+        if not self.values:
+            return True if listed else None
         held = claims.get(self.claim)
         held_values = {held} if isinstance(held, str) else set(held) if isinstance(held, list | tuple) else set()
-        return bool(self.values & {str(value) for value in held_values})
+        return listed or bool(self.values & {str(value) for value in held_values})
+
+
+def email_verified(claims: Mapping[str, Any]) -> bool:
+    """Whether the issuer vouches for the email (`email_verified` true, as a boolean or the string "true")."""
+    return claims.get("email_verified") in (True, "true")
 
 
 def email_from_claims(claims: Mapping[str, Any]) -> str:
@@ -54,12 +67,12 @@ def name_from_claims(claims: Mapping[str, Any], email: str) -> str:
 
 
 async def account_for_claims(
-    database: Database, issuer: str, claims: Mapping[str, Any], rule: AdminRule, *, refresh: bool
+    database: Database, issuer: str, claims: Mapping[str, Any], rules: IdentityRules, *, refresh: bool
 ) -> User:
-    """The account of `(issuer, sub)`, created if new; `refresh` updates email, name and admin from the claims.
+    """The account of `(issuer, sub)`, created if new; `refresh` updates email, name and role from the claims.
 
-    An existing local account with the same email is linked to the identity; an email already linked to another
-    identity is refused.
+    An existing account with the same email is linked only as `rules` allow (a verified email, linking allowed);
+    otherwise the sign-in is refused (`email_conflict`), so a token cannot take over an account by its email.
     """
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
@@ -69,23 +82,34 @@ async def account_for_claims(
         if user is not None and not refresh:
             return user
     email = email_from_claims(claims)
-    name = name_from_claims(claims, email)
-    admin = rule.grants(claims, email)
+    admin = rules.admin(claims, email)
     try:
         async with database.session() as session:
             await users.lock_account_creation(session)
             user = await users.get_user_by_identity(session, issuer, subject)
             if user is None:
                 user = await users.get_user_by_email(session, email)
-                if user is not None and user.oidc_subject is not None:
+                linkable = rules.link_verified_emails and email_verified(claims)
+                if user is not None and (user.oidc_subject is not None or not linkable):
                     raise AccountError("email_conflict")
-            fields: dict[str, object] = {"display_name": name, "is_admin": admin}
+            if user is None:
+                user = await users.create_user(
+                    session,
+                    email,
+                    display_name=name_from_claims(claims, email),
+                    is_admin=bool(admin),
+                    oidc_issuer=issuer,
+                    oidc_subject=subject,
+                )
+                if not refresh:
+                    return user
+            elif not refresh:  # a bearer token links the identity and changes nothing else
+                return await users.update_user(session, user.id, oidc_issuer=issuer, oidc_subject=subject)
+            fields: dict[str, object] = {"email": email, "display_name": name_from_claims(claims, email)}
+            if admin is not None:
+                fields["is_admin"] = admin
             if refresh:
                 fields["last_login_at"] = utcnow()
-            if user is None:
-                user = await users.create_user(session, email, oidc_issuer=issuer, oidc_subject=subject)
-            return await users.update_user(
-                session, user.id, email=email, oidc_issuer=issuer, oidc_subject=subject, **fields
-            )
+            return await users.update_user(session, user.id, oidc_issuer=issuer, oidc_subject=subject, **fields)
     except IntegrityError as exc:
         raise AccountError("email_conflict") from exc

@@ -18,11 +18,11 @@ from data360_chat.auth.bearer import BearerConfig, BearerTokenVerifier, InvalidT
 from data360_chat.auth.identity import CurrentUser, Via
 from data360_chat.auth.local_accounts import AccountError, LocalAccounts
 from data360_chat.auth.oidc import OidcClient, OidcUnavailable
-from data360_chat.auth.oidc_users import AdminRule, account_for_claims
-from data360_chat.auth.rate_limit import MemoryFailureCounter, RedisFailureCounter, SignInLimiter
+from data360_chat.auth.oidc_users import IdentityRules, account_for_claims
 from data360_chat.auth.secret_key import load_secret_key
 from data360_chat.auth.sessions import DatabaseSessions, RedisSessions, SessionPolicy, SessionStore
 from data360_chat.db.engine import Database, get_database
+from data360_chat.rate_limits import AttemptLimit, windows_for
 from data360_chat.repositories.users import get_user, normalize_email
 from data360_chat.settings import Settings, get_settings
 
@@ -51,15 +51,19 @@ class AuthService:
         self.sessions: SessionStore = (
             RedisSessions(redis_client, policy) if redis_client is not None else DatabaseSessions(database, policy)
         )
-        counter = RedisFailureCounter(redis_client) if redis_client is not None else MemoryFailureCounter()
-        self.limiter = SignInLimiter(counter, settings.login_rate_limit)
+        windows = windows_for(redis_client)
         self.local = LocalAccounts(
-            database, self.limiter, signup_open=settings.signup_open, admin_emails=settings.admin_emails
+            database,
+            sign_ins=AttemptLimit(windows, limit=settings.login_rate_limit, window=60),
+            sign_ups=AttemptLimit(windows, limit=settings.signup_rate_limit, window=3600),
+            signup_open=settings.signup_open,
+            admin_emails=settings.admin_emails,
         )
-        self.admin_rule = AdminRule(
+        self.identity_rules = IdentityRules(
             claim=settings.oidc_admin_claim,
             values=frozenset(settings.oidc_admin_values),
             emails=frozenset(normalize_email(email) for email in settings.admin_emails),
+            link_verified_emails=settings.oidc_link_verified_emails,
         )
         self.oidc: OidcClient | None = OidcClient(settings) if settings.oidc_discovery_url else None
         self.bearer: BearerTokenVerifier | None = self._bearer_verifier()
@@ -90,7 +94,7 @@ class AuthService:
                 raise IssuerUnavailable("set JWT_ISSUER and JWT_JWKS_URL, or OIDC_DISCOVERY_URL")
             return BearerConfig(issuer=issuer, audience=audience, jwks_url=jwks_url)
 
-        return BearerTokenVerifier(config)
+        return BearerTokenVerifier(config, leeway=settings.jwt_leeway_seconds)
 
     async def _current(self, user_id: uuid.UUID | None, via: Via) -> CurrentUser | None:
         if user_id is None:
@@ -121,7 +125,7 @@ class AuthService:
             return None
         try:
             claims = await self.bearer.verify(credential)
-            user = await account_for_claims(self.database, claims["iss"], claims, self.admin_rule, refresh=False)
+            user = await account_for_claims(self.database, claims["iss"], claims, self.identity_rules, refresh=False)
         except (InvalidToken, AccountError) as exc:
             log.info("bearer token refused: %s", exc)
             return None

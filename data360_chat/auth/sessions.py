@@ -98,12 +98,6 @@ class DatabaseSessions:
         async with self.database.session() as session:
             return await stored.delete_user_sessions(session, user_id, keep_hash=keep)
 
-    async def purge_expired(self) -> int:
-        """Delete ended sessions still in the table; returns how many."""
-        now = _now()
-        async with self.database.session() as session:
-            return await stored.delete_expired_sessions(session, now=now, idle_since=now - self.policy.idle)
-
 
 class RedisSessions:
     """Sessions in Redis: one key per session expiring on its own, and a set of a user's sessions."""

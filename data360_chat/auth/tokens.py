@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 TOKEN_BYTES = 32
@@ -17,8 +16,3 @@ def new_token() -> str:
 def token_hash(token: str) -> str:
     """The hex SHA-256 under which a token is stored and looked up."""
     return hashlib.sha256(token.encode("utf-8", errors="replace")).hexdigest()
-
-
-def same(a: str, b: str) -> bool:
-    """Constant-time comparison of two strings."""
-    return hmac.compare_digest(a.encode(), b.encode())

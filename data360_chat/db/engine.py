@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -18,6 +19,25 @@ from data360_chat.settings import Settings, get_settings
 
 class DatabaseUnavailable(RuntimeError):
     """PostgreSQL cannot be reached; the message names where it was looked for."""
+
+
+UNREACHABLE = (
+    ConnectionError,
+    socket.gaierror,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    InterfaceError,
+    OperationalError,
+    DatabaseUnavailable,
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether an error means PostgreSQL could not be reached (down, restarting, refusing connections)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, UNREACHABLE) or isinstance(getattr(exc, "orig", None), UNREACHABLE)
 
 
 def async_url(url: str) -> str:
@@ -63,7 +83,7 @@ class Database:
         try:
             async with asyncio.timeout(5), self.engine.connect() as conn:
                 await conn.exec_driver_sql("SELECT 1")
-        except (OSError, TimeoutError, asyncpg.PostgresError, DBAPIError, InterfaceError, OperationalError) as exc:
+        except (OSError, asyncpg.PostgresError, DBAPIError, *UNREACHABLE) as exc:
             detail = str(getattr(exc, "orig", None) or exc).strip()
             reason = detail.splitlines()[0] if detail else "timed out" if isinstance(exc, TimeoutError) else "refused"
             raise DatabaseUnavailable(f"Cannot reach PostgreSQL at {describe_location(self.url)}: {reason}") from None

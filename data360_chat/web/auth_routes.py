@@ -88,7 +88,9 @@ class AuthRoutes:
         if "password_confirm" in form and form["password_confirm"] != password:
             return to_page(SIGN_UP_PAGE, next_path=next_path, error="password_mismatch")
         try:
-            user = await service.local.sign_up(form.get("email", ""), password, form.get("display_name", ""))
+            user = await service.local.sign_up(
+                form.get("email", ""), password, form.get("display_name", ""), ip=client_ip(request, service.settings)
+            )
         except AccountError as exc:
             return to_page(SIGN_UP_PAGE, next_path=next_path, error=exc.code)
         return await self._signed_in(request, user, next_path)
@@ -141,7 +143,7 @@ class AuthRoutes:
         try:
             claims = await service.oidc.finish(request)
             issuer = await service.oidc.issuer()
-            user = await account_for_claims(service.database, issuer, claims, service.admin_rule, refresh=True)
+            user = await account_for_claims(service.database, issuer, claims, service.identity_rules, refresh=True)
         except OidcUnavailable as exc:
             log.warning("OIDC issuer unavailable at callback: %s", exc)
             return issuer_down_page(next_path)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import plotly.graph_objects as go
 
 from data360_chat.assistant.charts import MAX_BARS, charts_from_observations, downsample
-from data360_chat.assistant.regions import is_aggregate
+from data360_chat.assistant.vega import vega_lite_to_plotly
+from data360_chat.geography import is_aggregate
 from tests.support.wdi import rows
 
 
@@ -82,3 +84,25 @@ def test_long_series_are_downsampled_keeping_ends_and_extremes():
     assert max(v for _, v in kept) == max(v for _, v in points)
     assert min(v for _, v in kept) == min(v for _, v in points)
     assert [x for x, _ in kept] == sorted(x for x, _ in kept)
+
+
+def test_links_in_tool_data_are_shown_as_text_in_every_label():
+    link = '<a href="https://evil.example/steal">Click here</a>'
+    data = [
+        dataclasses.replace(r, indicator_name=f"GDP {link}", country_name=f"{r.country_name} {link}")
+        for r in rows("NY.GDP.PCAP.CD", ("BRA", "IND"), (2010, 2020))
+    ]
+    [chart] = charts_from_observations(data)
+    spec = {
+        "title": {"text": link},
+        "data": {"values": [{"year": 2020, "value": 1.0, "who": link}]},
+        "mark": "bar",
+        "encoding": {"x": {"field": "who", "title": link}, "y": {"field": "value"}},
+    }
+    converted = vega_lite_to_plotly(spec, {"name": link})
+    assert converted is not None
+    for figure in (chart.figure, converted.figure):
+        assert_valid_plotly(figure)
+        text = json.dumps(figure)
+        assert "<a " not in text.lower() and "</a>" not in text.lower()
+        assert "&lt;a href=" in text  # still readable, as text

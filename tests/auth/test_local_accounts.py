@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import statistics
 import time
@@ -13,8 +14,8 @@ import pytest
 
 from data360_chat.auth.local_accounts import AccountError
 from data360_chat.auth.notices import NOTICES
-from data360_chat.auth.rate_limit import MemoryFailureCounter
 from data360_chat.auth.service import AuthService
+from data360_chat.rate_limits import MemoryWindows
 from tests.auth.conftest import sign_up, web_client
 
 PASSWORD = "correct horse battery"
@@ -56,10 +57,29 @@ async def test_sign_up_refusals_name_the_problem(client: httpx.AsyncClient, form
     assert client.cookies.get("d360_session") is None
 
 
-async def test_an_email_is_taken_once_whatever_its_case(client: httpx.AsyncClient, service: AuthService):
+async def test_an_email_is_taken_once_whatever_its_case_and_sign_up_does_not_say_so(
+    client: httpx.AsyncClient, service: AuthService
+):
     await sign_up(client, "ada@example.org")
     async with web_client(service) as other:
-        assert redirect(await sign_up(other, "  ADA@Example.org "))[1]["error"] == "email_taken"
+        path, query = redirect(await sign_up(other, "  ADA@Example.org ", "another password"))
+        assert (path, query["error"]) == ("/sign-up", "signup_refused")
+        assert "exists" not in NOTICES["signup_refused"] and "taken" not in NOTICES["signup_refused"]
+        assert other.cookies.get("d360_session") is None
+    async with web_client(service) as owner:  # the owner signing up again with their password is signed in
+        assert redirect(await sign_up(owner, "ada@example.org"))[0] == "/"
+        assert (await owner.get("/api/v1/me")).json()["email"] == "ada@example.org"
+
+
+async def test_sign_ups_from_one_address_are_limited(make_service: Callable[..., AuthService]):
+    service = make_service(signup_rate_limit=3)
+    async with web_client(service, ip="192.0.2.90") as http:
+        for n in range(3):
+            assert redirect(await sign_up(http, f"person{n}@example.org"))[0] == "/"
+        path, query = redirect(await sign_up(http, "person4@example.org"))
+        assert (path, query["error"]) == ("/sign-up", "signup_limited")
+    async with web_client(service, ip="192.0.2.91") as http:
+        assert redirect(await sign_up(http, "person5@example.org"))[0] == "/"
 
 
 async def test_sign_up_can_be_closed(make_service: Callable[..., AuthService]):
@@ -123,10 +143,26 @@ async def test_more_than_five_failures_a_minute_are_refused(make_service, reques
         )
 
 
+@pytest.mark.parametrize("counted_in", ["process", "redis"])
+async def test_parallel_guesses_are_counted_before_any_password_is_checked(make_service, request, counted_in):
+    redis_url = request.getfixturevalue("redis_url") if counted_in == "redis" else None
+    service = make_service(redis_url=redis_url)
+    email = f"ada-{secrets.token_hex(3)}@example.org"
+    async with web_client(service, ip="203.0.113.51") as owner:
+        await sign_up(owner, email)
+    async with web_client(service, ip=f"192.0.2.{secrets.randbelow(250) + 1}") as http:
+        guesses = [f"guess {n}" for n in range(99)] + [PASSWORD]
+        answers = await asyncio.gather(*(sign_in(http, email, guess) for guess in guesses))
+    outcomes = [redirect(answer)[1].get("error", "signed in") for answer in answers]
+    checked = [outcome for outcome in outcomes if outcome in ("wrong_credentials", "signed in")]
+    assert len(checked) <= 5, f"{len(checked)} of 100 parallel attempts had their password checked"
+    assert outcomes.count("rate_limited") >= 95
+
+
 async def test_the_limit_lifts_after_a_minute(service: AuthService):
     clock = [1000.0]
-    service.limiter.counter = MemoryFailureCounter(clock=lambda: clock[0])
-    await service.local.sign_up("ada@example.org", PASSWORD)
+    service.local.sign_ins.windows = MemoryWindows(clock=lambda: clock[0])
+    await service.local.sign_up("ada@example.org", PASSWORD, ip="192.0.2.1")
     for _ in range(5):
         with pytest.raises(AccountError) as failure:
             await service.local.sign_in("ada@example.org", "wrong", ip="192.0.2.1")
@@ -139,11 +175,11 @@ async def test_the_limit_lifts_after_a_minute(service: AuthService):
 
 
 async def test_timing_does_not_tell_which_emails_exist(service: AuthService):
-    await service.local.sign_up("ada@example.org", PASSWORD)
+    await service.local.sign_up("ada@example.org", PASSWORD, ip="192.0.2.2")
     durations: dict[str, list[float]] = {"known": [], "unknown": []}
     for round_ in range(6):
         for kind, email in [("known", "ada@example.org"), ("unknown", f"nobody{round_}@example.org")]:
-            service.limiter.counter = MemoryFailureCounter()  # stay under the limit; only the time is measured
+            service.local.sign_ins.windows = MemoryWindows()  # stay under the limit; only the time is measured
             started = time.perf_counter()
             with pytest.raises(AccountError):
                 await service.local.sign_in(email, "wrong password", ip="192.0.2.2")

@@ -82,7 +82,7 @@ async def test_admin_emails_make_admins(make_service, idp: OpenIdProvider):
         oidc_client_secret=CLIENT_SECRET,
         admin_emails=["grace@example.org"],
     )
-    idp.add_user("grace", email="Grace@example.org", given_name="Grace", family_name="Hopper")
+    idp.add_user("grace", email="Grace@example.org", given_name="Grace", family_name="Hopper", email_verified=True)
     idp.add_user("alan", email="alan@example.org", name="Alan")
     grace = (await sign_in_through_provider(service, idp, "grace")).json()
     assert (grace["display_name"], grace["is_admin"]) == ("Grace Hopper", True)

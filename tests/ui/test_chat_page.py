@@ -210,9 +210,19 @@ def test_empty_and_too_long_messages_are_refused(chat_app: ChatApp, signed_in: A
     expect(page.get_by_role("alert")).to_contain_text("empty")
     too_long = "x" * 8001
     ask(page, too_long)
-    expect(page.get_by_role("alert")).to_contain_text("long")
+    expect(page.locator(".d360-length-notice")).to_have_text(
+        "The message is 8,001 characters long; the limit is 8,000. Shorten it and send it again."
+    )
     expect(page.get_by_label("Your question")).to_have_value(too_long)
+    huge = "A question that will not fit. " * 35_000  # about 1 MB: more than the websocket carries
+    ask(page, huge)
+    expect(page.locator(".d360-length-notice")).to_contain_text("1,050,000 characters long")
+    assert page.get_by_label("Your question").input_value() == huge, "the text stays in the composer"
+    screenshot(page, "message-too-long")
     assert messages_of(chat_app, user_id) == []
+    ask(page, QUESTION)  # the connection is still there: a question of the right size is answered
+    wait_for_answer(page)
+    expect(page.locator(".d360-length-notice")).to_be_hidden()
 
 
 def seed_chats(chat_app: ChatApp, user_id: uuid.UUID, titles: list[str], content: str = "") -> list[uuid.UUID]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from data360_chat.settings import get_settings
 from data360_chat.ui.state.chat import ChatState
+from data360_chat.ui.state.chat_actions import ChatActions
 from data360_chat.ui.state.stream import StreamState
 
 
@@ -30,6 +32,11 @@ def notice() -> rx.Component:
     )
 
 
+def length_notice() -> rx.Component:
+    """Filled in by `assets/composer_guard.js` when a message is too long to send (the text stays in the box)."""
+    return rx.el.p(role="alert", hidden=True, class_name="d360-length-notice")
+
+
 def send_or_stop() -> rx.Component:
     """Send, or Stop while an answer is being written."""
     return rx.cond(
@@ -41,7 +48,7 @@ def send_or_stop() -> rx.Component:
             variant="soft",
             aria_label="Stop",
             id="stop-answer",
-            on_click=ChatState.stop,
+            on_click=ChatActions.stop,
             size="3",
         ),
         rx.icon_button(rx.icon("arrow-up", size=18), type="submit", aria_label="Send", size="3"),
@@ -66,13 +73,15 @@ def composer() -> rx.Component:
                     width="100%",
                     max_height="40vh",
                     id="question",
+                    custom_attrs={"data-max-chars": str(get_settings().max_message_chars)},
                 ),
                 send_or_stop(),
                 align="end",
                 spacing="2",
                 width="100%",
             ),
-            on_submit=ChatState.send,
+            length_notice(),
+            on_submit=ChatActions.send,
             reset_on_submit=True,
             width="100%",
         ),

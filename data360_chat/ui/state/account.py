@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
 import reflex as rx
 
 from data360_chat.auth import api_keys
 from data360_chat.auth.local_accounts import AccountError
 from data360_chat.auth.service import cookie_value, get_auth_service
-from data360_chat.repositories import NotFound
-from data360_chat.ui.state.auth import AuthState, user_data_state
+from data360_chat.ui.state.auth import sign_in_url, signed_in_user, signed_in_user_id
 
 
-@user_data_state
 class AccountState(rx.State):
-    """The signed-in user's keys and the outcome of the last action on the page."""
+    """The signed-in user's keys and the outcome of the last action on the page.
+
+    A new key's secret is sent to the page once and cleared from the stored state in the same event, so it
+    cannot be read back later (by this tab after a reload, or by anyone holding the tab's token).
+    """
 
     keys: list[dict[str, str]] = rx.field(default_factory=list)
     new_key_name: str = ""
@@ -24,9 +27,6 @@ class AccountState(rx.State):
     password_error: str = ""
     password_notice: str = ""
     has_password: bool = False
-
-    async def _user_id(self) -> uuid.UUID | None:
-        return await (await self.get_state(AuthState)).current_user_id()
 
     async def _reload_keys(self, user_id: uuid.UUID) -> None:
         rows = await api_keys.list_api_keys(get_auth_service().database, user_id)
@@ -44,10 +44,9 @@ class AccountState(rx.State):
     @rx.event
     async def load(self) -> rx.event.EventSpec | None:
         """`on_load`: the user's keys; a key shown earlier is not shown again."""
-        auth = await self.get_state(AuthState)
-        user = await auth.current_user()
+        user = await signed_in_user(self)
         if user is None:
-            return rx.redirect(auth.sign_in_url())
+            return rx.redirect(sign_in_url(self))
         self.new_key_secret = self.new_key_name = self.key_error = ""
         self.password_error = self.password_notice = ""
         self.has_password = user.has_password
@@ -58,10 +57,9 @@ class AccountState(rx.State):
     async def change_password(self, form: dict[str, str]) -> rx.event.EventSpec | None:
         """Check the current password, set the new one, end the account's other sessions."""
         self.password_error = self.password_notice = ""
-        auth = await self.get_state(AuthState)
-        user_id = await auth.current_user_id()
+        user_id = await signed_in_user_id(self)
         if user_id is None:
-            return rx.redirect(auth.sign_in_url())
+            return rx.redirect(sign_in_url(self))
         new = str(form.get("new_password", ""))
         if new != str(form.get("new_password_confirm", "")):
             self.password_error = "The two new passwords do not match."
@@ -83,25 +81,27 @@ class AccountState(rx.State):
         return None
 
     @rx.event
-    async def create_key(self, form: dict[str, str]) -> rx.event.EventSpec | None:
-        """Create a key and show its secret, this once."""
+    async def create_key(self, form: dict[str, str]) -> AsyncIterator[rx.event.EventSpec | None]:
+        """Create a key and show its secret, this once: sent to the page, then cleared from the stored state."""
         self.key_error = self.new_key_secret = ""
-        auth = await self.get_state(AuthState)
-        user_id = await auth.current_user_id()
+        user_id = await signed_in_user_id(self)
         if user_id is None:
-            return rx.redirect(auth.sign_in_url())
+            yield rx.redirect(sign_in_url(self))
+            return
         name = " ".join(str(form.get("name", "")).split())
         if not name:
             self.key_error = "Give the key a name, such as the script that will use it."
-            return None
+            return
         try:
             created = await api_keys.create_api_key(get_auth_service().database, user_id, name)
         except api_keys.TooManyKeys as exc:
             self.key_error = str(exc)
-            return None
+            return
         self.new_key_name, self.new_key_secret = created.name, created.secret
         await self._reload_keys(user_id)
-        return None
+        yield None  # the page gets the secret now
+        self.new_key_secret = ""
+        self.dirty_vars.discard("new_key_secret")  # forgotten here without emptying what the page shows
 
     @rx.event
     async def dismiss_key(self) -> None:
@@ -112,13 +112,14 @@ class AccountState(rx.State):
     async def revoke_key(self, key_id: str) -> rx.event.EventSpec | None:
         """Revoke one of the user's keys (any other id is treated as not found)."""
         self.key_error = ""
-        auth = await self.get_state(AuthState)
-        user_id = await auth.current_user_id()
+        user_id = await signed_in_user_id(self)
         if user_id is None:
-            return rx.redirect(auth.sign_in_url())
+            return rx.redirect(sign_in_url(self))
         try:
-            await api_keys.revoke_api_key(get_auth_service().database, user_id, uuid.UUID(str(key_id)))
-        except (ValueError, NotFound):
+            revoked = await api_keys.revoke_api_key(get_auth_service().database, user_id, uuid.UUID(str(key_id)))
+        except ValueError:
+            revoked = False
+        if not revoked:
             self.key_error = "That key was not found; it may already be revoked."
         await self._reload_keys(user_id)
         return None

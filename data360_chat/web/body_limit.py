@@ -1,0 +1,67 @@
+"""Request bodies larger than the limit are refused (413) before the app reads them.
+
+A declared `Content-Length` over the limit is refused at once; a body without one (chunked) is read up to the
+limit and refused as soon as it passes it. Websocket traffic is not concerned (Socket.IO has its own limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from data360_chat.web.errors import error_for
+
+
+def _too_large(scope: Scope, limit: int) -> Response:
+    mib = limit / (1024 * 1024)
+    size = f"{mib:g} MiB" if mib >= 1 else f"{limit // 1024} KiB"
+    return error_for(
+        scope.get("path", ""), 413, "too_large", f"The request is larger than {size}.", title="Request too large"
+    )
+
+
+def limit_request_bodies(app: ASGIApp, max_bytes: Callable[[], int]) -> ASGIApp:
+    """`app` refusing HTTP request bodies over `max_bytes()` bytes."""
+
+    async def limited(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        limit = max_bytes()
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > limit:
+                await _too_large(scope, limit)(scope, receive, send)
+                return
+            await app(scope, receive, send)
+            return
+        if b"chunked" not in headers.get(b"transfer-encoding", b""):
+            await app(scope, receive, send)
+            return
+        body: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > limit:
+                await _too_large(scope, limit)(scope, receive, send)
+                return
+            body.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(body), "more_body": False}
+            return await receive()
+
+        await app(scope, replay, send)
+
+    return limited
