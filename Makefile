@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 BUN := tools/node_modules/.bin/bun
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: run dev test lint format lock bench setup
+.PHONY: run dev test lint format lock bench setup image image-test
 
 run: setup
 	$(PY) -m data360_chat serve
@@ -23,8 +23,9 @@ test: setup $(VENV)/.dev-installed
 
 setup: $(VENV)/.installed $(BUN)
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements-pip.txt requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-pip.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 	touch $@
 
@@ -46,6 +47,8 @@ format: $(VENV)/.dev-installed
 
 # Re-lock after editing requirements*.in (needs pip-tools: `pip install pip-tools`).
 lock:
+	pip-compile --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links -q \
+		-o requirements-pip.txt requirements-pip.in
 	pip-compile --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links --strip-extras -q \
 		-o requirements.txt requirements.in
 	pip-compile --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links --strip-extras -q \
@@ -53,3 +56,12 @@ lock:
 
 bench: setup $(VENV)/.dev-installed
 	for script in bench/*.py; do PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" PYTHONPATH=. $(PY) $$script || exit 1; done
+
+# The container image, built with podman from a Debian base made here (deploy/image.py), then run and driven.
+image:
+	tools/ensure-test-deps.sh image
+	$(PYTHON) -m deploy.image build
+
+image-test: image setup $(VENV)/.dev-installed
+	tools/ensure-test-deps.sh
+	IMAGE_TEST=1 PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" $(PY) -m pytest tests/deploy/test_image.py -v -s

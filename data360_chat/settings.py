@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -43,11 +44,16 @@ class Settings(BaseSettings):
     )
 
     # --- Web server ----------------------------------------------------------------------------------------
+    host: str = Field(
+        "127.0.0.1", description="Address the app listens on: loopback only by default; `0.0.0.0` for every interface."
+    )
     port: int = Field(3000, description="Port the app (page and websocket) is served on.")
     public_url: str | None = Field(
-        None, description="Public address of the app (`https://chat.example.org`); used for OIDC redirects and CORS."
+        None,
+        description="Public address of the app (`https://chat.example.org`): OIDC redirects, CORS, the websocket.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log verbosity.")
+    max_request_bytes: int = Field(1024 * 1024, ge=1024, description="Largest HTTP request body accepted, in bytes.")
 
     # --- Data360 over MCP ----------------------------------------------------------------------------------
     data360_mcp_url: str | None = Field(
@@ -83,6 +89,7 @@ class Settings(BaseSettings):
     llm_answer_deadline: float = Field(300.0, gt=0, description="Hard limit in seconds for a whole answer.")
     max_tool_depth: int = Field(8, ge=1, description="Most rounds of tool calls in one answer.")
     max_message_chars: int = Field(8000, ge=1, description="Longest user message accepted, in characters.")
+    max_answers_per_user: int = Field(3, ge=1, description="Answers one person may have being written at once.")
     history_token_budget: int = Field(6000, gt=0, description="Tokens of earlier conversation sent to the model.")
     tool_result_token_budget: int = Field(3000, gt=0, description="Tokens of one tool result sent back to the model.")
     offline_model_speed: float = Field(
@@ -110,14 +117,23 @@ class Settings(BaseSettings):
     oidc_scopes: str = Field("openid email profile", description="Scopes requested at sign-in.")
     oidc_admin_claim: str = Field("roles", description="ID token claim holding groups or roles.")
     oidc_admin_values: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Values of that claim that make a user an admin (comma-separated)."
+        default_factory=list,
+        description="Values of that claim that make a user an admin (comma-separated). Unset: tokens keep roles.",
+    )
+    oidc_link_verified_emails: bool = Field(
+        False,
+        description="Let a sign-in link an existing account by its email when the issuer marks it verified.",
     )
     jwt_issuer: str | None = Field(None, description="Issuer of accepted bearer tokens (default: the OIDC issuer).")
     jwt_audience: str | None = Field(
         None, description="Audience required in bearer access tokens (default: `OIDC_CLIENT_ID`)."
     )
     jwt_jwks_url: str | None = Field(None, description="JWKS URL for bearer tokens (default: from OIDC discovery).")
+    jwt_leeway_seconds: int = Field(
+        30, ge=0, le=300, description="Clock difference with the issuer tolerated on a token's `exp` and `nbf`."
+    )
     login_rate_limit: int = Field(5, ge=1, description="Failed sign-ins allowed per minute per account and per IP.")
+    signup_rate_limit: int = Field(10, ge=1, description="Sign-ups allowed per hour from one IP address.")
     trusted_proxy_hops: int = Field(
         0,
         ge=0,
@@ -127,9 +143,19 @@ class Settings(BaseSettings):
     _split_lists = field_validator("mcp_allowed_hosts", "admin_emails", "oidc_admin_values", mode="before")(_split_csv)
 
     @property
-    def uses_embedded_database(self) -> bool:
-        """True when no external PostgreSQL is configured."""
-        return not self.database_url
+    def public_origin(self) -> str | None:
+        """`scheme://host[:port]` of `PUBLIC_URL` (None when it is unset)."""
+        if not self.public_url:
+            return None
+        parts = urlsplit(self.public_url.strip())
+        return f"{parts.scheme}://{parts.netloc}".lower()
+
+    @property
+    def page_origins(self) -> list[str]:
+        """Origins the page may be opened from: `PUBLIC_URL`'s, else this port on `localhost` and `127.0.0.1`."""
+        if self.public_origin:
+            return [self.public_origin]
+        return [f"http://localhost:{self.port}", f"http://127.0.0.1:{self.port}"]
 
     @property
     def uses_offline_model(self) -> bool:

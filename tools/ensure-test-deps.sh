@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# System packages the tests need: Debian's Chromium (browser tests) and a Redis server binary.
+# System packages the tests need: Debian's Chromium (browser tests), a Redis server binary and nginx (the reverse
+# proxy test). With the argument `image`: what `make image` needs instead (podman, runc, mmdebstrap).
 # Installs them with apt-get where allowed (root, or sudo without a password); says what to install otherwise.
 set -euo pipefail
 
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ "${1:-}" = image ]; then
+  command -v podman >/dev/null 2>&1 || missing+=(podman)
+  command -v runc >/dev/null 2>&1 || missing+=(runc)
+  command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+else
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  [ -x /usr/sbin/nginx ] || missing+=(nginx)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -1,7 +1,8 @@
 """`serve`: everything `make run` starts, and stops on Ctrl-C.
 
 PostgreSQL (embedded unless `DATABASE_URL` is set) → migrations → the offline Data360 MCP server (unless
-`DATA360_MCP_URL` is set) → the Reflex app, serving page and websocket on one port (`PORT`, default 3000).
+`DATA360_MCP_URL` is set) → the Reflex app, serving page and websocket on one port (`PORT`, default 3000) at `HOST`.
+With `--prebuilt` the page exported beforehand (`build-frontend`, done when the image is built) is served as it is.
 """
 
 from __future__ import annotations
@@ -15,36 +16,38 @@ import sys
 from contextlib import ExitStack
 
 from data360_chat.commands.migrate import prepare_database
+from data360_chat.commands.prebuilt import prebuilt_problem, reflex_environment
 from data360_chat.db.engine import DatabaseUnavailable, resolve_database_url
 from data360_chat.settings import PROJECT_ROOT, Settings, get_settings
-
-BUN_DIR = PROJECT_ROOT / "tools" / "node_modules" / ".bin"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the `serve` command."""
     parser = commands.add_parser("serve", help="run the app with everything it needs")
-    parser.add_argument("--dev", action="store_true", help="hot reload (frontend on PORT, backend on PORT + 5000)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--dev", action="store_true", help="hot reload (frontend on PORT, backend on PORT + 5000)")
+    mode.add_argument("--prebuilt", action="store_true", help="serve the page exported by `build-frontend`")
     parser.set_defaults(run=run)
 
 
-def reflex_command(settings: Settings, *, dev: bool) -> list[str]:
-    """The `reflex run` command line."""
+def reflex_command(settings: Settings, *, dev: bool = False, prebuilt: bool = False) -> list[str]:
+    """The command line of the app server: `reflex run`, or the server of the page exported beforehand."""
+    if prebuilt:
+        return [sys.executable, "-m", "data360_chat.ui.server"]
     backend_port = settings.port + 5000 if dev else settings.port
     return [
         *(sys.executable, "-m", "reflex", "run", "--loglevel", settings.log_level, "--env", "dev" if dev else "prod"),
         *("--frontend-port", str(settings.port), "--backend-port", str(backend_port)),
+        *("--backend-host", settings.host),
     ]
 
 
 def child_environment(database_url: str, mcp_url: str | None) -> dict[str, str]:
     """The environment of the Reflex process: resolved service addresses and the project-local bun."""
-    env = dict(os.environ)
+    env = reflex_environment()
     env["DATABASE_URL"] = database_url
     if mcp_url:
         env["DATA360_MCP_URL"] = mcp_url
-    env["REFLEX_USE_SYSTEM_BUN"] = "1"
-    env["PATH"] = f"{BUN_DIR}{os.pathsep}{env.get('PATH', '')}"
     return env
 
 
@@ -65,6 +68,9 @@ def wait_for(process: subprocess.Popen) -> int:
 def run(args: argparse.Namespace) -> int:
     """Start everything, serve until stopped, then stop what was started."""
     settings = get_settings()
+    if args.prebuilt and (problem := prebuilt_problem(settings)):
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     for stop_signal in (signal.SIGINT, signal.SIGTERM):  # `docker stop` behaves like Ctrl-C
         signal.signal(stop_signal, signal.default_int_handler)
     with ExitStack() as stack:
@@ -84,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"error: {exc}", file=sys.stderr)
                 return 1
         process = subprocess.Popen(
-            reflex_command(settings, dev=args.dev),
+            reflex_command(settings, dev=args.dev, prebuilt=args.prebuilt),
             cwd=PROJECT_ROOT,
             env=child_environment(database_url, mcp_url),
             start_new_session=True,  # its own process group, stopped as a whole

@@ -5,12 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from data360_chat.auth.service import AuthService, get_auth_service
 from data360_chat.web.api_routes import ApiRoutes
 from data360_chat.web.auth_routes import AuthRoutes
+from data360_chat.web.body_limit import limit_request_bodies
+from data360_chat.web.errors import server_error
+from data360_chat.web.health_routes import health_routes
 
 
 def build_web_app(service: Callable[[], AuthService] = get_auth_service) -> Starlette:
-    """Sign-in routes and the JSON API, over the given sign-in service (the process-wide one by default)."""
-    return Starlette(routes=[*AuthRoutes(service).routes(), *ApiRoutes(service).routes()])
+    """Sign-in routes and the JSON API, over the given sign-in service (the process-wide one by default).
+
+    Reflex mounts itself inside this app, so the body limit and the error pages apply to its HTTP routes too.
+    """
+    return Starlette(
+        routes=[*AuthRoutes(service).routes(), *ApiRoutes(service).routes(), *health_routes()],
+        middleware=[Middleware(limit_request_bodies, max_bytes=lambda: service().settings.max_request_bytes)],
+        exception_handlers={Exception: server_error},
+    )

@@ -66,8 +66,9 @@ def exclusive_app_lock() -> Iterator[None]:
 
 
 def app_environment(database_url: str, port: int, extra: Mapping[str, str]) -> dict[str, str]:
-    """The app's environment: this database and port, no Redis or MCP server unless `extra` names them."""
-    env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "PUBLIC_URL")}
+    """The app's environment: this database and port, no Redis or MCP server unless `extra` names them, the
+    default bind address (loopback)."""
+    env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "PUBLIC_URL", "HOST")}
     env.update(
         PORT=str(port),
         DATABASE_URL=database_url,
@@ -127,9 +128,14 @@ def app_database(pg_url: str, template_db: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def running_app(
-    database_url: str, *, env: Mapping[str, str] | None = None, timeout: float = START_TIMEOUT
+    database_url: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = START_TIMEOUT,
+    python: str = sys.executable,
 ) -> Iterator[RunningApp]:
-    """Start the app on a free port over `database_url` (with `env` on top) and stop it afterwards."""
+    """Start the app on a free port over `database_url` (with `env` on top) with this `python` (this test run's
+    by default) and stop it afterwards."""
     with exclusive_app_lock():
         port = free_port()
         url = f"http://localhost:{port}"  # the origin the app allows for its websocket (rxconfig)
@@ -137,7 +143,7 @@ def running_app(
         log_path = LOG_DIR / f"app-server-{port}.log"
         with log_path.open("w") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "data360_chat", "serve"],
+                [python, "-m", "data360_chat", "serve"],
                 cwd=PROJECT_ROOT,
                 env=app_environment(database_url, port, env or {}),
                 stdout=log,

@@ -1,0 +1,30 @@
+"""The app server of a page exported beforehand (`build-frontend`): Reflex's production backend on `HOST`:`PORT`
+with the exported page mounted on it; no compile, no build. `serve --prebuilt` starts it as a module."""
+
+from __future__ import annotations
+
+from data360_chat.settings import get_settings
+
+
+def serve_prebuilt() -> None:
+    """Run Reflex's production backend on `HOST`:`PORT` with the exported page mounted; no compile, no build."""
+    from reflex.istate.manager import reset_disk_state_manager
+    from reflex.utils import exec as reflex_exec
+    from reflex_base import constants
+    from reflex_base.environment import environment
+    from reflex_base.utils import console
+
+    settings = get_settings()
+    level = constants.LogLevel(settings.log_level)
+    console.set_log_level(level)
+    environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
+    environment.REFLEX_SKIP_COMPILE.set(True)
+    reset_disk_state_manager()  # as `reflex run` does: tabs' states do not outlive the server
+    print(f"Serving the exported page and the app at http://{settings.host}:{settings.port}/", flush=True)
+    reflex_exec.run_backend_prod(
+        settings.host, settings.port, level.subprocess_level(), mount_frontend_compiled_app=True
+    )
+
+
+if __name__ == "__main__":
+    serve_prebuilt()
