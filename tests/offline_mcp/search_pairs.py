@@ -1,83 +1,50 @@
-"""Everyday questions and the WDI indicator a person means by them (checked on the full 325-indicator catalogue)."""
+"""Questions for indicator search: everyday wording and the WDI indicator(s) a person means by it.
 
-SEARCH_PAIRS = [
-    ("GDP", "NY.GDP.MKTP.CD"),
-    ("size of the economy", "NY.GDP.MKTP.CD"),
-    ("gross domestic product", "NY.GDP.MKTP.CD"),
-    ("GDP per capita", "NY.GDP.PCAP.CD"),
-    ("income per person", "NY.GDP.PCAP.CD"),
-    ("economic growth", "NY.GDP.MKTP.KD.ZG"),
-    ("CO2 emissions", "EN.ATM.CO2E.KT"),
-    ("carbon emissions per capita", "EN.ATM.CO2E.PC"),
-    ("carbon footprint per person", "EN.ATM.CO2E.PC"),
-    ("greenhouse gas emissions", "EN.ATM.GHGT.KT.CE"),
-    ("life expectancy", "SP.DYN.LE00.IN"),
-    ("how long people live", "SP.DYN.LE00.IN"),
-    ("life expectancy of women", "SP.DYN.LE00.FE.IN"),
-    ("child mortality", "SH.DYN.MORT"),
-    ("infant mortality", "SP.DYN.IMRT.IN"),
-    ("maternal deaths", "SH.STA.MMRT"),
-    ("inflation", "FP.CPI.TOTL.ZG"),
-    ("rising prices", "FP.CPI.TOTL.ZG"),
-    ("cost of living", "FP.CPI.TOTL.ZG"),
-    ("unemployment", "SL.UEM.TOTL.ZS"),
-    ("jobless rate", "SL.UEM.TOTL.ZS"),
-    ("youth unemployment", "SL.UEM.1524.MA.ZS"),
-    ("military spending", "MS.MIL.XPND.GD.ZS"),
-    ("defense budget", "MS.MIL.XPND.GD.ZS"),
-    ("exports", "NE.EXP.GNFS.ZS"),
-    ("imports", "NE.IMP.GNFS.ZS"),
-    ("urbanisation", "SP.URB.TOTL.IN.ZS"),
-    ("share of people living in cities", "SP.URB.TOTL.IN.ZS"),
-    ("inequality", "SI.POV.GINI"),
-    ("Gini coefficient", "SI.POV.GINI"),
-    ("population", "SP.POP.TOTL"),
-    ("number of inhabitants", "SP.POP.TOTL"),
-    ("population growth", "SP.POP.GROW"),
-    ("poverty", "SI.POV.DDAY"),
-    ("extreme poverty", "SI.POV.DDAY"),
-    ("access to electricity", "EG.ELC.ACCS.ZS"),
-    ("renewable energy", "EG.FEC.RNEW.ZS"),
-    ("air pollution", "EN.ATM.PM25.MC.M3"),
-    ("forest cover", "AG.LND.FRST.ZS"),
-    ("deforestation", "AG.LND.FRST.ZS"),
-    ("murder rate", "VC.IHR.PSRC.P5"),
-    ("fertility rate", "SP.DYN.TFRT.IN"),
-    ("births per woman", "SP.DYN.TFRT.IN"),
-    ("literacy", "SE.ADT.LITR.ZS"),
-    ("primary school enrolment", "SE.PRM.ENRR"),
-    ("government debt", "GC.DOD.TOTL.GD.ZS"),
-    ("foreign direct investment", "BX.KLT.DINV.CD.WD"),
-    ("remittances", "BX.TRF.PWKR.CD.DT"),
-    ("foreign aid received", "DT.ODA.ODAT.CD"),
-    ("mobile phones", "IT.CEL.SETS.P2"),
-    ("women in parliament", "SG.GEN.PARL.ZS"),
-    ("female labour force participation", "SL.TLF.CACT.FE.ZS"),
-    ("education spending", "SE.XPD.TOTL.GD.ZS"),
-    ("research and development spending", "GB.XPD.RSDV.GD.ZS"),
-    ("elderly population", "SP.POP.65UP.TO.ZS"),
-    ("hunger", "SN.ITK.DEFC.ZS"),
-    ("tuberculosis", "SH.TBS.INCD"),
-    ("HIV prevalence", "SH.DYN.AIDS.ZS"),
-    ("tax revenue", "GC.TAX.TOTL.GD.ZS"),
-    ("GNI per capita", "NY.GNP.PCAP.CD"),
-    ("birth rate", "SP.DYN.CBRT.IN"),
-    ("refugees", "SM.POP.REFG"),
-    ("net migration", "SM.POP.NETM"),
-    ("internet", "IT.NET.BBND.P2"),
-    ("how big is the economy", "NY.GDP.MKTP.CD"),
-    ("how rich are people", "NY.GDP.PCAP.CD"),
-    ("standard of living", "NY.GDP.PCAP.CD"),
-    ("CPI", "FP.CPI.TOTL.ZG"),
-    ("trade", "TG.VAL.TOTL.GD.ZS"),
-    ("government spending", "GC.XPN.TOTL.GD.ZS"),
-    ("working age population", "SP.POP.1564.TO.ZS"),
-    ("stock market size", "CM.MKT.LCAP.GD.ZS"),
-    ("money supply", "FM.LBL.BMNY.GD.ZS"),
-    ("teen pregnancy", "SP.MTR.1519.ZS"),
-    ("purchasing power GDP per person", "NY.GDP.PCAP.PP.CD"),
-    ("how many people live in India", "SP.POP.TOTL"),
-    ("share of women in the workforce", "SL.TLF.TOTL.FE.ZS"),
-    ("unemployment among women", "SL.UEM.TOTL.FE.ZS"),
-    ("compare child mortality in Nigeria and Ghana", "SH.DYN.MORT"),
-]
+`SEARCH_PAIRS` are the development questions (development_questions.json): the ranking and its vocabulary are tuned
+on them, and each must bring an accepted indicator into the top 3 of the full 325-indicator catalogue (a tuple
+accepts any of its codes). `held_out_questions()` reads held_out_questions.json, which measures the ranking and is
+never tuned on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+HELD_OUT_FILE = Path(__file__).with_name("held_out_questions.json")
+DEVELOPMENT_FILE = Path(__file__).with_name("development_questions.json")
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """A question, the set it was written in, and the WDI codes that answer it."""
+
+    question: str
+    set: int
+    accept: frozenset[str]
+
+    def within(self, codes: set[str]) -> HeldOut:
+        """The same question answered only by the codes a bundle holds."""
+        return HeldOut(self.question, self.set, self.accept & codes)
+
+
+@lru_cache(maxsize=1)
+def held_out_questions() -> tuple[HeldOut, ...]:
+    """Every held-out question, in file order."""
+    records = json.loads(HELD_OUT_FILE.read_text(encoding="utf-8"))["questions"]
+    return tuple(HeldOut(item["question"], item["set"], frozenset(item["accept"])) for item in records)
+
+
+def development_questions() -> list[tuple[str, str | tuple[str, ...]]]:
+    """The development questions, each with its accepted code (or codes)."""
+    sections = json.loads(DEVELOPMENT_FILE.read_text(encoding="utf-8"))["sections"]
+    return [
+        (question, codes[0] if len(codes) == 1 else tuple(codes))
+        for pairs in sections.values()
+        for question, codes in pairs
+    ]
+
+
+SEARCH_PAIRS = development_questions()
