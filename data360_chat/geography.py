@@ -93,6 +93,22 @@ ALIASES = {
     "least developed countries": "LDC",
     "fragile and conflict affected situations": "FCS",
 }
+# Looser names accepted where a country or region is expected (a tool's country argument), not found in free text.
+REGION_ALIASES = {
+    "global": "WLD",
+    "whole world": "WLD",
+    "east asia": "EAS",
+    "europe": "ECS",
+    "latin america": "LCN",
+    "north africa": "MEA",
+    "arab countries": "ARB",
+    "england": "GBR",
+    "scotland": "GBR",
+    "wales": "GBR",
+    "developing countries": "LMY",
+    "rich countries": "HIC",
+    "poor countries": "LIC",
+}
 CASE_SENSITIVE = {"US": "USA", "U.S.": "USA", "USA": "USA", "UK": "GBR", "EU": "EUU", "UAE": "ARE", "DRC": "COD"}
 AGGREGATE_NAMES = {
     "WLD": "World",
@@ -118,6 +134,22 @@ AGGREGATE_NAMES = {
     "XKX": "Kosovo",
     "CHI": "Channel Islands",
 }
+
+
+# fmt: off
+WORLD_BANK_AGGREGATES = frozenset({
+    "AFE", "AFW", "ARB", "CEB", "CSS", "EAP", "EAR", "EAS", "ECA", "ECS", "EMU", "EUU", "FCS", "HIC", "HPC", "IBD",
+    "IBT", "IDA", "IDB", "IDX", "INX", "LAC", "LCN", "LDC", "LIC", "LMC", "LMY", "LTE", "MEA", "MIC", "MNA", "NAC",
+    "OED", "OSS", "PRE", "PSS", "PST", "SAS", "SSA", "SSF", "SST", "TEA", "TEC", "TLA", "TMN", "TSA", "TSS", "UMC",
+    "WLD",
+})
+# fmt: on
+
+
+def is_aggregate(code: str) -> bool:
+    """True for World Bank aggregate areas (regions, income and lending groups) such as `WLD`, `SSF` or `HIC`:
+    not countries, so left out of rankings."""
+    return code.upper() in WORLD_BANK_AGGREGATES
 
 
 def normalize(text: str) -> str:

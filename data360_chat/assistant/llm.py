@@ -19,10 +19,9 @@ from urllib.parse import urlsplit
 import litellm
 from litellm.exceptions import MidStreamFallbackError
 
+from data360_chat.assistant.offline_model import OFFLINE_MODEL, register_offline_model
 from data360_chat.settings import Settings
 
-OFFLINE_PROVIDER = "data360-offline"
-OFFLINE_MODEL = f"{OFFLINE_PROVIDER}/analyst"
 RETRY_BASE_DELAY = 0.25
 RETRY_MAX_DELAY = 4.0
 
@@ -245,8 +244,6 @@ async def _attempt(
 ) -> AsyncIterator[str | TurnResult]:
     """One request to one model: text pieces as they come, then the `TurnResult`."""
     if route.offline:
-        from data360_chat.assistant.offline_model import register_offline_model
-
         register_offline_model()
     arguments = dict(request, model=route.model, timeout=max(_remaining(deadline), 1.0))
     if route.api_base:

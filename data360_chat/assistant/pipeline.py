@@ -1,11 +1,10 @@
-"""Answering a question: the entry point that turns a user message into a stream of events.
+"""Answering a question: the entry points that turn a user message into a stream of events.
 
-`answer()` checks the message, stores it, creates the answer as `streaming`, then runs the model with the Data360
-tools until it answers (at most `MAX_TOOL_DEPTH` rounds of tool calls). While text streams it is saved at least
-every 2 s; at the end the answer is stored with its tool calls, charts, sources, usage, latency and the share of its
-numbers found in the data. Stop (cancelling the consuming task or closing the stream) cancels the model request and
-the tool calls in flight and keeps the partial text as `cancelled`; failures keep it as `error` with a message a
-person understands.
+`answer()` checks the message (the one place that does), stores it, creates the answer as `streaming`, then runs
+the model with the Data360 tools until it answers (`AnswerRun`). Closing an entry point's stream closes the run
+at once (so a Stop is stored before the caller goes on). `regenerate()` and `edit_and_resend()` find the
+question through the same `AnswerStore` and answer it again. Stop (cancelling the consuming task or closing the
+stream) cancels the model request and the tool calls in flight and keeps the partial text as `cancelled`.
 """
 
 from __future__ import annotations
@@ -15,48 +14,19 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator
 
-from data360_chat.assistant.charts import ChartSpec, charts_from_observations
-from data360_chat.assistant.events import (
-    AnswerDone,
-    AnswerEvent,
-    AnswerFailed,
-    AnswerStarted,
-    AnswerStatus,
-    ChartReady,
-    SourcesReady,
-    TextDelta,
-    ToolFinished,
-    ToolStarted,
-    UsageReported,
-)
-from data360_chat.assistant.grounding import Grounding, check_numbers, values_in
-from data360_chat.assistant.llm import ModelError, TurnResult, model_routes, stream_turn
+from data360_chat.assistant.answer_run import AnswerRun
+from data360_chat.assistant.events import AnswerEvent, AnswerStarted
+from data360_chat.assistant.llm import model_routes
 from data360_chat.assistant.prompt import system_prompt, trim_history
-from data360_chat.assistant.sources import describe_indicator, sources_for
-from data360_chat.assistant.store import HISTORY_MESSAGES, AnswerStore, DatabaseStore, MemoryStore
-from data360_chat.assistant.tool_runs import (
-    ToolHub,
-    ToolRun,
-    assistant_message,
-    execute,
-    prepare,
-    tool_message,
-    tool_names,
-)
-from data360_chat.assistant.vega import SpecUnavailable, find_spec, resolve_spec, vega_lite_to_plotly
+from data360_chat.assistant.store import AnswerStore, open_store
+from data360_chat.assistant.tool_runs import ToolHub
 from data360_chat.db.engine import Database
 from data360_chat.repositories import NotFound
-from data360_chat.repositories.messages import get_message, list_messages
 from data360_chat.settings import Settings
 
 log = logging.getLogger(__name__)
-
-SAVE_INTERVAL = 2.0
-VIZ_SPEC_TOOL = "data360_get_viz_spec"
-_final_writes: set[asyncio.Task] = set()
 
 
 class MessageRejected(ValueError):
@@ -79,300 +49,15 @@ def check_message(text: str, settings: Settings) -> str:
     return text.strip()
 
 
-def _shielded(write: Coroutine[Any, Any, object]) -> asyncio.Future[object]:
-    """Run a final write to the end even if the task awaiting it is cancelled again."""
-    task = asyncio.ensure_future(write)
-    _final_writes.add(task)
-    task.add_done_callback(_final_writes.discard)
-    return asyncio.shield(task)
-
-
-class ProgressSaver:
-    """Saves the growing text in the background, at most every `SAVE_INTERVAL` seconds, one save at a time."""
-
-    def __init__(self, store: AnswerStore) -> None:
-        self._store = store
-        self._last = time.monotonic()
-        self._task: asyncio.Task | None = None
-
-    def offer(self, pieces: list[str]) -> None:
-        """Save the text made of `pieces` if the last save is old enough and none is running."""
-        now = time.monotonic()
-        if now - self._last >= SAVE_INTERVAL and (self._task is None or self._task.done()):
-            self._last = now
-            self._task = asyncio.create_task(self._save("".join(pieces)))
-
-    async def _save(self, content: str) -> None:
-        try:
-            await self._store.save_text(content)
-        except NotFound:
-            log.warning("an answer was deleted while it streamed")
-
-    async def stop(self) -> None:
-        """Wait for a save in flight so it cannot land after the final write."""
-        if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task
-
-
-class _Answer:
-    """The state of one answer while it is produced."""
-
-    def __init__(
-        self,
-        *,
-        question: str,
-        message_id: int,
-        store: AnswerStore,
-        hub: ToolHub,
-        settings: Settings,
-        messages: list[dict[str, Any]],
-        started: float,
-    ) -> None:
-        self.question = question
-        self.message_id = message_id
-        self.store = store
-        self.hub = hub
-        self.settings = settings
-        self.messages = messages
-        self.started = started
-        self.deadline = asyncio.get_running_loop().time() + settings.llm_answer_deadline
-        self.pieces: list[str] = []
-        self.runs: list[ToolRun] = []
-        self.prompt_tokens = 0
-        self.completion_tokens = 0
-        self.usage_known = True
-        self.turn_open = False
-        self.model = model_routes(settings)[0].model
-        self.saver = ProgressSaver(store)
-
-    @property
-    def text(self) -> str:
-        """The answer so far."""
-        return "".join(self.pieces)
-
-    def latency_ms(self) -> int:
-        """Milliseconds since the question was received."""
-        return int((time.perf_counter() - self.started) * 1000)
-
-    def remaining(self) -> float:
-        """Seconds left before the answer's deadline."""
-        return self.deadline - asyncio.get_running_loop().time()
-
-    # --- the model and its tools ----------------------------------------------------------------------------
-
-    async def stream(self) -> AsyncIterator[AnswerEvent]:
-        """Model turns and tool rounds until the model answers; then charts, sources, usage and the end."""
-        tools = self.hub.openai_tools()
-        known = tool_names(tools)
-        rounds = 0
-        try:
-            while True:
-                limit_reached = rounds >= self.settings.max_tool_depth
-                turn: TurnResult | None = None
-                self.turn_open = True
-                separate = bool(self.pieces) and not self.text[-1].isspace()
-                async for item in stream_turn(
-                    self.messages,
-                    tools=tools,
-                    settings=self.settings,
-                    deadline=self.deadline,
-                    tool_choice="none" if limit_reached else None,
-                ):
-                    if isinstance(item, TurnResult):
-                        turn = item
-                        continue
-                    if separate:
-                        separate = False
-                        self.pieces.append("\n\n")
-                        yield TextDelta("\n\n")
-                    self.pieces.append(item)
-                    self.saver.offer(self.pieces)
-                    yield TextDelta(item)
-                assert turn is not None
-                self._count_usage(turn)
-                if not turn.tool_calls:
-                    break
-                if limit_reached:
-                    raise ModelError(
-                        f"The model kept asking for more data after {rounds} rounds of tool calls, "
-                        "so the answer was stopped."
-                    )
-                rounds += 1
-                async for event in self._run_tools(turn, known):
-                    yield event
-        except ModelError as exc:
-            async for event in self.fail(str(exc)):
-                yield event
-            return
-        async for event in self._complete():
-            yield event
-
-    def _count_usage(self, turn: TurnResult) -> None:
-        self.turn_open = False
-        self.model = turn.model
-        if turn.usage is None:
-            self.usage_known = False
-            return
-        self.prompt_tokens += turn.usage[0]
-        self.completion_tokens += turn.usage[1]
-
-    async def _run_tools(self, turn: TurnResult, known: set[str]) -> AsyncIterator[AnswerEvent]:
-        """Run the turn's tool calls together; report each as it starts and finishes; feed results back."""
-        runs = prepare(turn.tool_calls, known)
-        self.runs.extend(runs)
-        await self.store.tools_started(runs)
-        for run in runs:
-            yield ToolStarted(run.call.call_id, run.row_id, run.call.name, run.arguments)
-        timeout = min(self.settings.tool_timeout, self.remaining())
-        tasks = {asyncio.create_task(execute(run, self.hub, timeout)): run for run in runs}
-        try:
-            pending = set(tasks)
-            while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    run = tasks[task]
-                    task.result()
-                    await self.store.tool_finished(run)
-                    yield ToolFinished(run.call.call_id, run.row_id, run.call.name, run.ok, run.duration_ms, run.error)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        self.messages.append(assistant_message(turn.text, runs))
-        self.messages.extend(tool_message(run, self.settings.tool_result_token_budget) for run in runs)
-
-    # --- the end ---------------------------------------------------------------------------------------------
-
-    def _observations(self) -> list[Any]:
-        return [o for run in self.runs if run.ok for o in run.result.observations]
-
-    async def _viz_charts(self) -> list[ChartSpec]:
-        """Charts from the Vega-Lite specs the model asked for (inline or by URL)."""
-        charts = []
-        names = {o.indicator_id: o.indicator_name for o in self._observations()}
-        for run in self.runs:
-            if not run.ok or run.call.name != VIZ_SPEC_TOOL:
-                continue
-            found = find_spec(run.result.data if run.result.data is not None else run.result.text)
-            if found is None:
-                continue
-            try:
-                async with asyncio.timeout(max(min(self.remaining(), 15.0), 0.1)):
-                    spec = await resolve_spec(found)
-            except (SpecUnavailable, TimeoutError) as exc:
-                log.info("chart spec skipped: %s", exc)
-                continue
-            indicator = str(run.arguments.get("indicator_id", ""))
-            source = describe_indicator(indicator, names.get(indicator, ""), str(run.arguments.get("database_id", "")))
-            chart = vega_lite_to_plotly(spec, source)
-            if chart is not None:
-                charts.append(chart)
-        return charts
-
-    async def _charts(self) -> list[ChartSpec]:
-        viz = await self._viz_charts()
-        covered = {chart.source.get("indicator_id") for chart in viz}
-        observations = [o for o in self._observations() if o.indicator_id not in covered]
-        return viz + charts_from_observations(observations)
-
-    def _grounding(self, sources: list[dict[str, Any]]) -> Grounding:
-        known: list[float] = values_in(self.question)
-        for run in self.runs:
-            if run.ok:
-                known.extend(values_in(run.result.data))
-                known.extend(values_in(run.result.text))
-                known.extend(o.value for o in run.result.observations)
-        names = [o.country_name for o in self._observations()]
-        names += [s["name"] for s in sources] + [s["indicator_id"] for s in sources]
-        return check_numbers(self.text, known, ignore=names)
-
-    async def _complete(self) -> AsyncIterator[AnswerEvent]:
-        await self.saver.stop()
-        charts = await self._charts()
-        sources = sources_for(self._observations())
-        grounding = self._grounding(sources)
-        prompt, completion = self._usage()
-        latency = self.latency_ms()
-        chart_ids = await self.store.complete(
-            charts,
-            content=self.text,
-            model=self.model,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            latency_ms=latency,
-            grounded_share=grounding.share,
-            sources=sources,
-        )
-        for chart, chart_id in zip(charts, chart_ids, strict=True):
-            yield ChartReady(chart_id, chart.title, chart.figure, chart.source, chart.summary, chart.points)
-        yield SourcesReady(sources)
-        yield UsageReported(prompt, completion)
-        yield AnswerDone(self.message_id, "complete", latency, grounding.share, grounding.ungrounded)
-
-    def _usage(self) -> tuple[int | None, int | None]:
-        """Tokens of the whole answer; unknown when any turn ended (or was cut) without reporting them."""
-        if not self.usage_known or self.turn_open:
-            return None, None
-        return self.prompt_tokens, self.completion_tokens
-
-    async def fail(self, reason: str) -> AsyncIterator[AnswerEvent]:
-        """End with an error: store the partial text and say what went wrong."""
-        latency = await self._store_end("error", reason)
-        prompt, completion = self._usage()
-        yield AnswerFailed(reason)
-        yield UsageReported(prompt, completion)
-        yield AnswerDone(self.message_id, "error", latency, None, [])
-
-    async def _store_end(self, status: AnswerStatus, error: str | None) -> int:
-        """Store how an unfinished answer ended (partial text, unfinished tool calls closed); its latency."""
-        await self.saver.stop()
-        prompt, completion = self._usage()
-        latency = self.latency_ms()
-        await self.store.end(
-            self.runs,
-            content=self.text,
-            status=status,
-            error=error,
-            model=self.model,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            latency_ms=latency,
-        )
-        return latency
-
-    async def cancelled(self) -> None:
-        """Stop: keep the partial text as `cancelled` (the write completes even if cancelled again)."""
-        await _shielded(self._store_end("cancelled", None))
-
-
-async def answer(
-    user_id: uuid.UUID | None,
-    chat_id: uuid.UUID | None,
-    text: str,
-    *,
-    database: Database | None,
-    hub: ToolHub,
-    settings: Settings,
-    replace_from: int | None = None,
+async def _answer(
+    store: AnswerStore, text: str, hub: ToolHub, settings: Settings, replace_from: int | None = None
 ) -> AsyncIterator[AnswerEvent]:
-    """Answer `text` in the user's chat, yielding events from `AnswerStarted` to `AnswerDone`.
-
-    Raises before anything is stored: `MessageRejected` (empty or too long), `ChatBusy` (an answer is being written
-    in this chat), `NotFound` (not the user's chat). `replace_from` deletes that message and every later one first
-    (regenerate, edit and resend). With `database=None` nothing is stored (a one-off question).
-    """
     question = check_message(text, settings)
     started = time.perf_counter()
     route = model_routes(settings)[0]
-    if database is None:
-        store: AnswerStore = MemoryStore()
-    else:
-        assert user_id is not None and chat_id is not None, "a stored answer belongs to a user's chat"
-        store = DatabaseStore(database, user_id, chat_id)
     begun = await store.begin(question, route.model, replace_from)
     history = trim_history([*begun.history, {"role": "user", "content": question}], settings.history_token_budget)
-    run = _Answer(
+    run = AnswerRun(
         question=question,
         message_id=begun.message_id,
         store=store,
@@ -382,9 +67,7 @@ async def answer(
         started=started,
     )
     try:
-        yield AnswerStarted(
-            chat_id or uuid.UUID(int=0), begun.user_message_id, begun.message_id, route.model, route.offline
-        )
+        yield AnswerStarted(begun.chat_id, begun.user_message_id, begun.message_id, route.model, route.offline)
         async with contextlib.aclosing(run.stream()) as events:
             async for event in events:
                 yield event
@@ -398,19 +81,39 @@ async def answer(
             yield event
 
 
+async def answer(
+    user_id: uuid.UUID | None,
+    chat_id: uuid.UUID | None,
+    text: str,
+    *,
+    database: Database | None,
+    hub: ToolHub,
+    settings: Settings,
+) -> AsyncIterator[AnswerEvent]:
+    """Answer `text` in the user's chat, yielding events from `AnswerStarted` to `AnswerDone`.
+
+    Raises before anything is stored: `MessageRejected` (empty or too long), `ChatBusy` (an answer is being written
+    in this chat), `TooManyAnswers` (the user has as many being written as they may), `NotFound` (not the user's
+    chat). `chat_id` None starts a new chat. With `database=None` nothing is stored (a one-off question).
+    """
+    store = open_store(database, user_id, chat_id, settings)
+    async with contextlib.aclosing(_answer(store, text, hub, settings)) as run:
+        async for event in run:
+            yield event
+
+
 async def regenerate(
     user_id: uuid.UUID, chat_id: uuid.UUID, *, database: Database, hub: ToolHub, settings: Settings
 ) -> AsyncIterator[AnswerEvent]:
     """Answer the chat's last question again, replacing the answer it had."""
-    async with database.session() as session:
-        recent = await list_messages(session, user_id, chat_id, last=HISTORY_MESSAGES)
-    question = next((message for message in reversed(recent) if message.role == "user"), None)
-    if question is None or question.id is None:
+    store = open_store(database, user_id, chat_id, settings)
+    question = await store.last_question()
+    if question is None:
         raise NothingToRegenerate("There is no question in this chat to answer again.")
-    async for event in answer(
-        user_id, chat_id, question.content, database=database, hub=hub, settings=settings, replace_from=question.id
-    ):
-        yield event
+    message_id, text = question
+    async with contextlib.aclosing(_answer(store, text, hub, settings, replace_from=message_id)) as run:
+        async for event in run:
+            yield event
 
 
 async def edit_and_resend(
@@ -424,12 +127,9 @@ async def edit_and_resend(
     settings: Settings,
 ) -> AsyncIterator[AnswerEvent]:
     """Replace one of the user's questions with `text` (dropping everything after it) and answer it."""
-    check_message(text, settings)
-    async with database.session() as session:
-        message = await get_message(session, user_id, message_id)
-    if message is None or message.chat_id != chat_id or message.role != "user":
+    store = open_store(database, user_id, chat_id, settings)
+    if not await store.is_question(message_id):
         raise NotFound("message")
-    async for event in answer(
-        user_id, chat_id, text, database=database, hub=hub, settings=settings, replace_from=message_id
-    ):
-        yield event
+    async with contextlib.aclosing(_answer(store, text, hub, settings, replace_from=message_id)) as run:
+        async for event in run:
+            yield event

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
+
+from data360_chat.mcp_client.results import Observation
 
 INDICATOR_URL = "https://data360.worldbank.org/en/indicator/{idno}"
 DATABASE_NAMES = {"WB_WDI": "World Development Indicators"}
-
-
-class ObservationLike(Protocol):
-    """One data point as the MCP client parses it from a tool result."""
-
-    indicator_id: str
-    indicator_name: str
-    database_id: str
-    country_code: str
-    country_name: str
-    year: int | str
-    value: float
-    unit: str | None
 
 
 def indicator_url(idno: str) -> str:
@@ -47,7 +36,7 @@ def year_key(year: int | str) -> tuple[int, str]:
 
 
 def describe_indicator(
-    indicator_id: str, name: str, database_id: str, observations: Sequence[ObservationLike] = ()
+    indicator_id: str, name: str, database_id: str, observations: Sequence[Observation] = ()
 ) -> dict[str, Any]:
     """A source entry: indicator name and id, database, countries and years covered, link."""
     countries: dict[str, str] = {}
@@ -66,12 +55,13 @@ def describe_indicator(
         "points": len(observations),
         "url": indicator_url(indicator_id),
         "attribution": attribution(database_id),
+        "definition": next((o.definition for o in observations if o.definition), ""),
     }
 
 
-def group_by_indicator(observations: Iterable[ObservationLike]) -> dict[tuple[str, str], list[ObservationLike]]:
+def group_by_indicator(observations: Iterable[Observation]) -> dict[tuple[str, str], list[Observation]]:
     """Observations per (database, indicator), each (country, year) once (the last one seen wins)."""
-    groups: dict[tuple[str, str], dict[tuple[str, str], ObservationLike]] = {}
+    groups: dict[tuple[str, str], dict[tuple[str, str], Observation]] = {}
     for observation in observations:
         key = (observation.database_id, observation.indicator_id)
         groups.setdefault(key, {})[(observation.country_code, str(observation.year))] = observation
@@ -79,7 +69,7 @@ def group_by_indicator(observations: Iterable[ObservationLike]) -> dict[tuple[st
 
 
 def sources_for(
-    observations: Iterable[ObservationLike], mentioned: Iterable[tuple[str, str, str]] = ()
+    observations: Iterable[Observation], mentioned: Iterable[tuple[str, str, str]] = ()
 ) -> list[dict[str, Any]]:
     """Sources of the fetched data, plus indicators used without observations (`(id, name, database)`)."""
     sources = [

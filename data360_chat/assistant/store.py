@@ -11,15 +11,18 @@ from data360_chat.assistant.charts import ChartSpec
 from data360_chat.assistant.tool_runs import ToolRun, stored_result
 from data360_chat.db.engine import Database
 from data360_chat.repositories.charts import add_chart
+from data360_chat.repositories.chats import create_chat
 from data360_chat.repositories.messages import (
     ChatBusy,
     add_user_message,
     delete_messages_from,
+    get_message,
     list_messages,
     start_answer,
     update_message,
 )
 from data360_chat.repositories.tool_calls import add_tool_call, finish_tool_call
+from data360_chat.settings import Settings
 
 HISTORY_MESSAGES = 60
 STOPPED = "Stopped before the tool finished."
@@ -27,10 +30,11 @@ STOPPED = "Stopped before the tool finished."
 
 @dataclass(frozen=True)
 class Begun:
-    """The stored question and answer ids, and the conversation before the question."""
+    """The stored question and answer ids, their chat (None: not stored), and the conversation before the question."""
 
     user_message_id: int
     message_id: int
+    chat_id: uuid.UUID | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -39,6 +43,14 @@ class AnswerStore(Protocol):
 
     async def begin(self, question: str, model: str, replace_from: int | None) -> Begun:
         """Store the question and an empty `streaming` answer; `ChatBusy` if one is being written."""
+        ...
+
+    async def last_question(self) -> tuple[int, str] | None:
+        """The id and text of the chat's last question (None when it has none)."""
+        ...
+
+    async def is_question(self, message_id: int) -> bool:
+        """Whether `message_id` is one of the user's questions in this chat."""
         ...
 
     async def save_text(self, content: str) -> None:
@@ -63,25 +75,35 @@ class AnswerStore(Protocol):
 
 
 class DatabaseStore:
-    """The answer in the user's chat in PostgreSQL."""
+    """The answer in the user's chat in PostgreSQL (a new chat, titled after the question, when `chat_id` is None)."""
 
-    def __init__(self, database: Database, user_id: uuid.UUID, chat_id: uuid.UUID) -> None:
+    def __init__(
+        self, database: Database, user_id: uuid.UUID, chat_id: uuid.UUID | None, *, most_running: int | None = None
+    ) -> None:
+        """`most_running`: how many answers the user may have streaming at once (in all their chats)."""
         self.database = database
         self.user_id = user_id
         self.chat_id = chat_id
+        self.most_running = most_running
         self.message_id: int | None = None
 
     async def begin(self, question: str, model: str, replace_from: int | None) -> Begun:
-        """Delete from `replace_from` on (unless an answer is streaming), then store question and answer."""
+        """Delete from `replace_from` on (unless an answer is streaming), then store question and answer.
+
+        Everything happens in one transaction: a refused start (busy chat, too many answers) leaves nothing behind,
+        not even the new chat.
+        """
         async with self.database.session() as session:
+            if self.chat_id is None:
+                self.chat_id = (await create_chat(session, self.user_id, question[:80])).id
             if replace_from is not None:
                 recent = await list_messages(session, self.user_id, self.chat_id, last=2)
                 if any(message.status == "streaming" for message in recent):
-                    raise ChatBusy("An answer is already being written in this chat.")
+                    raise ChatBusy
                 await delete_messages_from(session, self.user_id, self.chat_id, replace_from)
             earlier = await list_messages(session, self.user_id, self.chat_id, last=HISTORY_MESSAGES)
             asked = await add_user_message(session, self.user_id, self.chat_id, question)
-            reply = await start_answer(session, self.user_id, self.chat_id, model)
+            reply = await start_answer(session, self.user_id, self.chat_id, model, most_running=self.most_running)
         assert asked.id is not None and reply.id is not None
         self.message_id = reply.id
         history = [
@@ -89,7 +111,20 @@ class DatabaseStore:
             for message in earlier
             if message.content.strip() and message.status != "streaming"
         ]
-        return Begun(asked.id, reply.id, history)
+        return Begun(asked.id, reply.id, self.chat_id, history)
+
+    async def last_question(self) -> tuple[int, str] | None:
+        if self.chat_id is None:
+            return None
+        async with self.database.session() as session:
+            recent = await list_messages(session, self.user_id, self.chat_id, last=HISTORY_MESSAGES)
+        question = next((message for message in reversed(recent) if message.role == "user"), None)
+        return (question.id, question.content) if question is not None and question.id is not None else None
+
+    async def is_question(self, message_id: int) -> bool:
+        async with self.database.session() as session:
+            message = await get_message(session, self.user_id, message_id)
+        return message is not None and message.chat_id == self.chat_id and message.role == "user"
 
     async def save_text(self, content: str) -> None:
         async with self.database.session() as session:
@@ -159,6 +194,12 @@ class MemoryStore:
     async def begin(self, question: str, model: str, replace_from: int | None) -> Begun:
         return Begun(1, 2)
 
+    async def last_question(self) -> tuple[int, str] | None:
+        return None
+
+    async def is_question(self, message_id: int) -> bool:
+        return False
+
     async def save_text(self, content: str) -> None:
         self.fields["content"] = content
 
@@ -174,3 +215,13 @@ class MemoryStore:
 
     async def end(self, runs: Sequence[ToolRun], **fields: Any) -> None:
         self.fields.update(fields)
+
+
+def open_store(
+    database: Database | None, user_id: uuid.UUID | None, chat_id: uuid.UUID | None, settings: Settings
+) -> AnswerStore:
+    """Where an answer of the user's chat is kept: the database (bounded by `MAX_ANSWERS_PER_USER`), or nowhere."""
+    if database is None:
+        return MemoryStore()
+    assert user_id is not None, "a stored answer belongs to a user"
+    return DatabaseStore(database, user_id, chat_id, most_running=settings.max_answers_per_user)

@@ -1,7 +1,8 @@
-"""Tool calls asked for by the model: checked, run through the MCP hub, and reported back to the model.
+"""Tool calls asked for by the model: their arguments read, run through the MCP hub, reported back to the model.
 
-Malformed argument JSON and unknown tool names are not run: the model gets a tool error saying what was wrong, so
-it can correct itself. Results go back compacted to a token budget; the full result stays here for charts.
+Arguments that are not one JSON object are not run: the model gets a tool error saying what was wrong, so it can
+correct itself (the hub does the same for a tool it does not know). Results go back compacted to a token budget;
+the full result stays here for charts.
 """
 
 from __future__ import annotations
@@ -15,18 +16,9 @@ from typing import Any, Protocol
 
 from data360_chat.assistant.llm import RequestedCall
 from data360_chat.assistant.prompt import tool_result_for_model
-from data360_chat.assistant.sources import ObservationLike
+from data360_chat.mcp_client.results import ToolResult
 
-
-class ToolResultLike(Protocol):
-    """What the MCP client returns for a call (it never raises for a tool failure)."""
-
-    ok: bool
-    text: str
-    data: Any
-    error: str | None
-    observations: Sequence[ObservationLike]
-    duration_ms: int
+MAX_ARGUMENT_CHARS = 20_000
 
 
 class ToolHub(Protocol):
@@ -39,27 +31,24 @@ class ToolHub(Protocol):
     async def call(
         self,
         name: str,
-        arguments: dict[str, Any] | str,
+        arguments: dict[str, Any],
         *,
         timeout: float | None = None,  # noqa: ASYNC109  (the MCP client's signature; it enforces the limit)
-    ) -> Any:
-        """Run a tool; failures come back as a result with `ok=False`."""
+    ) -> ToolResult:
+        """Run a tool; failures (an unknown tool included) come back as a result with `ok=False`."""
         ...
-
-
-def tool_names(tools: Sequence[dict[str, Any]]) -> set[str]:
-    """The names in a list of OpenAI tool schemas."""
-    return {tool["function"]["name"] for tool in tools if isinstance(tool.get("function"), dict)}
 
 
 def parse_arguments(raw: str) -> tuple[dict[str, Any], str | None]:
     """The arguments as a dict, or an empty dict and what is wrong with them."""
+    if len(raw) > MAX_ARGUMENT_CHARS:
+        return {}, f"The arguments are too long ({len(raw):,} characters). Send fewer values at once."
     if not raw.strip():
         return {}, None
     try:
         value = json.loads(raw)
-    except ValueError as exc:
-        detail = f"{exc.msg} at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+    except (ValueError, RecursionError) as exc:
+        detail = f"{exc.msg} at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else "too deeply nested"
         return {}, f"The arguments were not valid JSON ({detail}). Send them again as one JSON object."
     if not isinstance(value, dict):
         return {}, "The arguments must be a JSON object with the tool's parameters."
@@ -74,7 +63,7 @@ class ToolRun:
     arguments: dict[str, Any]
     problem: str | None = None
     row_id: int | None = None
-    result: Any = None
+    result: ToolResult | None = None
     duration_ms: int = 0
     finished: bool = False
 
@@ -98,16 +87,9 @@ class ToolRun:
         return self.arguments if self.arguments or not self.call.arguments.strip() else {"raw": self.call.arguments}
 
 
-def prepare(calls: Sequence[RequestedCall], known: set[str]) -> list[ToolRun]:
-    """Runs for the calls, with malformed arguments and unknown tools marked as problems."""
-    runs = []
-    for call in calls:
-        arguments, problem = parse_arguments(call.arguments)
-        if call.name not in known:
-            available = ", ".join(sorted(known)) or "none right now"
-            problem = f"There is no tool named “{call.name}”. Available tools: {available}."
-        runs.append(ToolRun(call, arguments, problem))
-    return runs
+def prepare(calls: Sequence[RequestedCall]) -> list[ToolRun]:
+    """Runs for the calls, with malformed arguments marked as problems."""
+    return [ToolRun(call, *parse_arguments(call.arguments)) for call in calls]
 
 
 async def execute(run: ToolRun, hub: ToolHub, time_limit: float) -> None:
@@ -146,7 +128,7 @@ def assistant_message(text: str, runs: Sequence[ToolRun]) -> dict[str, Any]:
 
 def tool_message(run: ToolRun, budget: int) -> dict[str, Any]:
     """The result the model sees: compact data within the budget, or the error."""
-    if run.error is not None:
+    if run.error is not None or run.result is None:
         content = json.dumps({"error": run.error}, ensure_ascii=False)
     else:
         payload = run.result.data if run.result.data is not None else run.result.text

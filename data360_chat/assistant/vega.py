@@ -1,4 +1,4 @@
-"""Vega-Lite specs (from `data360_get_viz_spec`, inline or by URL) turned into Plotly figures.
+"""Vega-Lite specs (from `data360_get_viz_spec`, loaded by the MCP client) turned into Plotly figures.
 
 Covers the common marks (line, bar, point, area, tick) and encodings (x, y, color, tooltip, titles, simple
 aggregates, sorting), single views and layers. Anything else (arcs, maps, facets) is left to the observation charts.
@@ -6,18 +6,13 @@ aggregates, sorting), single views and layers. Anything else (arcs, maps, facets
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from data360_chat.assistant.charts import ChartSpec, downsample
-from data360_chat.mcp_client.specs import SpecUnavailable, fetch_json
 
-FETCH_TIMEOUT = 10.0
-FETCH_MAX_BYTES = 5_000_000
 SUPPORTED_MARKS = {"line", "bar", "point", "circle", "square", "area", "tick"}
-SPEC_KEYS = ("spec", "vega_lite", "vegalite", "vl_spec", "chart", "vega_lite_spec")
 AGGREGATES: dict[str, Callable[[list[float]], float]] = {
     "sum": sum,
     "mean": statistics.fmean,
@@ -27,59 +22,6 @@ AGGREGATES: dict[str, Callable[[list[float]], float]] = {
     "max": max,
     "count": len,
 }
-
-
-def is_vega_lite(value: Any) -> bool:
-    """Whether a value looks like a Vega-Lite spec."""
-    if not isinstance(value, dict):
-        return False
-    schema = str(value.get("$schema", ""))
-    return "vega-lite" in schema or ("mark" in value and "encoding" in value) or "layer" in value
-
-
-def find_spec(payload: Any) -> dict[str, Any] | str | None:
-    """The inline spec in a viz-spec tool result, or the URL it is stored at."""
-    if isinstance(payload, str):
-        try:
-            payload = json.loads(payload)
-        except ValueError:
-            return payload.strip() if payload.strip().startswith(("http://", "https://")) else None
-    if is_vega_lite(payload):
-        return payload
-    if isinstance(payload, dict):
-        for key in SPEC_KEYS:
-            found = payload.get(key)
-            if is_vega_lite(found):
-                return found
-            if isinstance(found, str) and (inner := find_spec(found)) is not None:
-                return inner
-        url = payload.get("url")
-        if isinstance(url, str) and url.startswith(("http://", "https://")):
-            return url
-    return None
-
-
-async def fetch_url(url: str) -> Any:
-    """JSON from an http(s) URL, bounded in time and size; `SpecUnavailable` otherwise."""
-    if not url.startswith(("http://", "https://")):
-        raise SpecUnavailable(f"not an http(s) URL: {url[:100]}")
-    return await fetch_json(url, FETCH_TIMEOUT, FETCH_MAX_BYTES)
-
-
-async def resolve_spec(found: dict[str, Any] | str) -> dict[str, Any]:
-    """The spec itself, fetched when given by URL, with data given by URL fetched too."""
-    spec = await fetch_url(found) if isinstance(found, str) else found
-    if not is_vega_lite(spec):
-        raise SpecUnavailable("the chart spec is not Vega-Lite")
-    for view in [spec, *spec.get("layer", [])]:
-        data = view.get("data") if isinstance(view, dict) else None
-        if isinstance(data, dict) and isinstance(data.get("url"), str) and "values" not in data:
-            loaded = await fetch_url(data["url"])
-            view["data"] = {"values": loaded.get("value", loaded) if isinstance(loaded, dict) else loaded}
-    return spec
-
-
-# --- Conversion ------------------------------------------------------------------------------------------------
 
 
 def _records(data: Any, datasets: dict[str, Any]) -> list[dict[str, Any]] | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,8 +20,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, Tool
 
-from data360_chat.mcp_client.results import VIZ_SPEC_TOOL, ToolResult, parse_result
-from data360_chat.mcp_client.specs import SpecUnavailable, fetch_spec, spec_url
+from data360_chat.mcp_client.results import ToolResult, parse_result
+from data360_chat.mcp_client.specs import VIZ_SPEC_TOOL, SpecUnavailable, load_spec
 
 CONNECT_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
@@ -120,6 +119,24 @@ class ServerConnection:
                 await asyncio.shield(waiter)
         return self._session is not None
 
+    async def ping(self, timeout: float) -> str | None:  # noqa: ASYNC109  (the check's limit, enforced below)
+        """None when the server answers an MCP ping within `timeout` seconds (connecting first if needed); else why
+        not. A session that fails the ping is dropped, so the next call reconnects."""
+        deadline = time.monotonic() + timeout
+        if not await self.connect(timeout):
+            return self.error or f"no answer within {timeout:g} s"
+        session = self._session
+        assert session is not None
+        try:
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0)):
+                await session.send_ping()
+        except TimeoutError:
+            return f"no answer within {timeout:g} s"
+        except Exception as exc:
+            self._broken(session)
+            return describe(exc)
+        return None
+
     def _broken(self, session: ClientSession) -> None:
         """Stop using a session that failed; the owner tears it down and the next call reconnects."""
         if self._session is session:
@@ -165,9 +182,9 @@ class ServerConnection:
                     )
                 continue
             parsed = parse_result(self.config.name, name, result, elapsed(), self._max_chars)
-            if parsed.ok and name == VIZ_SPEC_TOOL and parsed.viz_spec is None and (url := spec_url(parsed.data)):
+            if parsed.ok and name == VIZ_SPEC_TOOL:
                 try:
-                    parsed.viz_spec = await fetch_spec(url, max(deadline - time.monotonic(), 0.001))
+                    parsed.viz_spec = await load_spec(parsed.data if parsed.data is not None else parsed.text, deadline)
                 except SpecUnavailable as exc:
                     parsed.ok, parsed.error = False, f"The chart spec is unavailable: {exc}"
                 parsed.duration_ms = elapsed()
@@ -188,14 +205,3 @@ class ServerConnection:
         if pending:
             owner.cancel()
             await asyncio.wait({owner})
-
-
-@contextlib.asynccontextmanager
-async def open_connection(config: ServerConfig, *, max_chars: int = 200_000) -> AsyncIterator[ServerConnection]:
-    """A connection for the duration of a block (connected if the server answers)."""
-    connection = ServerConnection(config, max_chars=max_chars)
-    await connection.connect()
-    try:
-        yield connection
-    finally:
-        await connection.close()

@@ -13,8 +13,6 @@ from data360_chat.mcp_client.results import ToolResult
 from data360_chat.settings import Settings, get_settings
 
 DATA360 = "data360"
-MAX_ARGUMENT_CHARS = 20_000
-DEADLINE_GRACE = 1.0  # seconds past a call's own deadline before the hub gives up on it
 
 
 @dataclass(frozen=True)
@@ -98,25 +96,20 @@ class McpHub:
     async def call(
         self,
         name: str,
-        arguments: dict[str, Any] | str,
+        arguments: dict[str, Any],
         *,
-        timeout: float | None = None,  # noqa: ASYNC109  (the outer deadline of the call)
+        timeout: float | None = None,  # noqa: ASYNC109  (the call's one deadline, enforced by the connection)
     ) -> ToolResult:
-        """Run a tool by its exposed name within `timeout` (default `TOOL_TIMEOUT`)."""
+        """Run a tool by its exposed name within `timeout` (default `TOOL_TIMEOUT`), reconnecting and connecting
+        included; an unknown or unavailable tool, like any failure, comes back as a failed result."""
         limit = timeout if timeout is not None else self.settings.tool_timeout
         started = time.monotonic()
         try:
-            async with asyncio.timeout(limit + DEADLINE_GRACE):  # a safety net: the steps below bound themselves
-                return await self._call(name, arguments, limit, started + limit)
-        except TimeoutError:
-            return ToolResult.failure("", name, f"The tool {name} did not answer within {limit:g} s.", _ms(started))
+            return await self._call(name, arguments, limit, started + limit)
         except Exception as exc:  # a failure is a result the assistant can reason about, never an exception
             return ToolResult.failure("", name, f"The tool call failed: {type(exc).__name__}: {exc}", _ms(started))
 
-    async def _call(self, name: str, arguments: dict[str, Any] | str, limit: float, deadline: float) -> ToolResult:
-        parsed = _arguments(arguments)
-        if isinstance(parsed, str):
-            return ToolResult.failure("", name, parsed)
+    async def _call(self, name: str, arguments: dict[str, Any], limit: float, deadline: float) -> ToolResult:
         route = self._routes.get(name) or self._route_table().get(name)
         if route is None:
             await self._reconnect_missing(deadline - time.monotonic())
@@ -125,10 +118,10 @@ class McpHub:
             down = [c.error or f"{c.config.name} has not answered yet." for c in self.connections if not c.connected]
             if down:
                 return ToolResult.failure("", name, f"The tool {name} is unavailable right now. {' '.join(down)}")
-            known = ", ".join(sorted(self._routes)) or "none"
-            return ToolResult.failure("", name, f"Unknown tool {name!r}. Available tools: {known}.")
+            known = ", ".join(sorted(self._routes)) or "none right now"
+            return ToolResult.failure("", name, f"There is no tool named “{name}”. Available tools: {known}.")
         connection, tool = route
-        return await connection.call(tool, parsed, limit, deadline=deadline)
+        return await connection.call(tool, arguments, limit, deadline=deadline)
 
     async def _reconnect_missing(self, timeout: float) -> None:  # noqa: ASYNC109  (bounded by the call's deadline)
         await asyncio.gather(*(c.connect(max(timeout, 0)) for c in self.connections if not c.connected))
@@ -136,21 +129,6 @@ class McpHub:
 
 def _ms(started: float) -> int:
     return round((time.monotonic() - started) * 1000)
-
-
-def _arguments(arguments: dict[str, Any] | str) -> dict[str, Any] | str:
-    """The arguments as a dict, or what is wrong with them."""
-    if isinstance(arguments, dict):
-        return arguments
-    if len(arguments) > MAX_ARGUMENT_CHARS:
-        return f"The tool arguments are too long ({len(arguments):,} characters)."
-    if not arguments.strip():
-        return {}
-    try:
-        value = json.loads(arguments)
-    except ValueError as exc:
-        return f"The tool arguments are not valid JSON ({exc})."
-    return value if isinstance(value, dict) else "The tool arguments must be a JSON object."
 
 
 _hub: McpHub | None = None

@@ -9,10 +9,7 @@ from typing import Any
 
 from mcp.types import CallToolResult, TextContent
 
-from data360_chat.mcp_client.specs import inline_spec
-
 TRUNCATED = "… (result cut to {limit:,} characters)"
-VIZ_SPEC_TOOL = "data360_get_viz_spec"
 DATA360_PREFIX = "data360_"  # Data360 tools answer JSON (but the URL tool): anything else is malformed
 TEXT_TOOLS = {"data360_get_data_api_url"}
 ROW_LISTS = ("data", "value", "values", "observations", "rows")
@@ -30,6 +27,7 @@ class Observation:
     year: int | str
     value: float
     unit: str | None
+    definition: str = ""
 
 
 @dataclass
@@ -44,7 +42,7 @@ class ToolResult:
     error: str | None = None
     observations: list[Observation] = field(default_factory=list)
     duration_ms: int = 0
-    viz_spec: dict[str, Any] | None = None
+    viz_spec: dict[str, Any] | None = None  # a viz-spec tool's Vega-Lite spec, loaded (see `specs`)
 
     @classmethod
     def failure(cls, server: str, tool: str, error: str, duration_ms: int = 0) -> ToolResult:
@@ -130,13 +128,14 @@ def observations_in(data: Any) -> list[Observation]:
                 year=year,
                 value=value,
                 unit=row.get("UNIT_MEASURE") or metadata.get("unit") or metadata.get("measurement_unit"),
+                definition=str(metadata.get("definition") or metadata.get("definition_long") or ""),
             )
         )
     return found
 
 
 def parse_result(server: str, tool: str, result: CallToolResult, duration_ms: int, max_chars: int) -> ToolResult:
-    """A `ToolResult` from the SDK's result: JSON parsed, errors found, observations and chart spec extracted."""
+    """A `ToolResult` from the SDK's result: JSON parsed, errors found, observations extracted."""
     text = _text_of(result)
     data = _data_of(result, text)
     if len(text) > max_chars:
@@ -151,5 +150,4 @@ def parse_result(server: str, tool: str, result: CallToolResult, duration_ms: in
         return ToolResult(server, tool, False, text, None, "The tool returned nothing.", [], duration_ms)
     if data is None and tool.startswith(DATA360_PREFIX) and tool not in TEXT_TOOLS:
         return ToolResult(server, tool, False, text, None, f"The tool {tool} returned malformed data.", [], duration_ms)
-    spec = inline_spec(data) if tool == VIZ_SPEC_TOOL else None
-    return ToolResult(server, tool, True, text, data, None, observations_in(data), duration_ms, spec)
+    return ToolResult(server, tool, True, text, data, None, observations_in(data), duration_ms)

@@ -5,27 +5,11 @@ from __future__ import annotations
 import difflib
 import re
 
-from data360_chat.geography import Gazetteer, normalize
+from data360_chat.geography import REGION_ALIASES, Gazetteer, normalize
 from data360_chat.offline_mcp.catalogue import Catalogue
 
 SEPARATORS = re.compile(r"[,;|]+")
 SUGGESTIONS = 5
-# Region and group names people write that are not World Bank names; the data's own aggregate names resolve as is.
-REGION_ALIASES = {
-    "global": "WLD",
-    "whole world": "WLD",
-    "east asia": "EAS",
-    "europe": "ECS",
-    "latin america": "LCN",
-    "north africa": "MEA",
-    "arab countries": "ARB",
-    "england": "GBR",
-    "scotland": "GBR",
-    "wales": "GBR",
-    "developing countries": "LMY",
-    "rich countries": "HIC",
-    "poor countries": "LIC",
-}
 
 
 class Places:

@@ -6,38 +6,27 @@ Every tool returns a JSON-ready dict (or list) and never raises for bad argument
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlencode
 
+from data360_chat.offline_mcp.arguments import (
+    FIXED_CODELISTS,
+    MAX_TEXT,
+    Arguments,
+    check_paging,
+    page_info,
+    time_periods,
+)
 from data360_chat.offline_mcp.catalogue import Catalogue, Indicator
 from data360_chat.offline_mcp.places import Places
 from data360_chat.offline_mcp.search import IndicatorIndex
+from data360_chat.offline_mcp.viz import supported_chart_types, viz_spec
 
 MAX_SEARCH_LIMIT = 50
 MAX_DATA_LIMIT = 100
 MAX_LIST_LIMIT = 1000
-MAX_CHART_POINTS = 2000
-MAX_TEXT = 500
-DEFAULT_YEARS = 20
 DEFINITION_PREVIEW = 100
-FILTER_DIMENSIONS = ("REF_AREA", "TIME_PERIOD", "FREQ", "SEX", "AGE", "URBANISATION", "UNIT_MEASURE")
-TOTAL_CODES = {"_T", "_Z", "T", "TOTAL", "A"}
-SUSPICIOUS = re.compile(r"(\.\./|^/|^[a-z][a-z0-9+.-]*://|\\)", re.IGNORECASE)
 CODELISTS = ("REF_AREA", "FREQ", "SEX", "AGE", "URBANISATION", "UNIT_MEASURE")
-FIXED_CODELISTS = {
-    "FREQ": [{"id": "A", "name": "Annual"}],
-    "SEX": [{"id": "_T", "name": "Total"}],
-    "AGE": [{"id": "_T", "name": "All ages"}],
-    "URBANISATION": [{"id": "_T", "name": "Total"}],
-}
-CHART_TYPES = {
-    "line": ("Line chart for trends over time.", "A time field (TIME_PERIOD) and OBS_VALUE."),
-    "bar": ("Bar chart comparing values across countries or years.", "One categorical field and OBS_VALUE."),
-    "point": ("Scatter plot for the relation of two measures.", "Two quantitative fields."),
-    "area": ("Area chart for volumes over time.", "TIME_PERIOD and OBS_VALUE."),
-    "tick": ("Tick plot for a distribution.", "One quantitative field."),
-}
 
 
 class OfflineData360:
@@ -47,102 +36,8 @@ class OfflineData360:
         self.catalogue = catalogue
         self.places = Places(catalogue)
         self.index = IndicatorIndex(list(catalogue.indicators.values()))
+        self.arguments = Arguments(catalogue, self.places, self.index)
         self.public_url = public_url.rstrip("/")
-
-    # --- argument checks -------------------------------------------------------------------------------------
-
-    def _indicator(self, database_id: str, indicator_id: str) -> Indicator | str:
-        """The indicator, or an error message listing what is valid."""
-        for label, value in (("database_id", database_id), ("indicator_id", indicator_id)):
-            if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT or SUSPICIOUS.search(value):
-                return f"Invalid {label} {str(value)[:80]!r}: give a Data360 id such as WB_WDI or WB_WDI_SP_POP_TOTL."
-        if database_id.strip().upper() != self.catalogue.database_id:
-            return f"Unknown database_id {database_id!r}. Valid databases: {self.catalogue.database_id}."
-        key = indicator_id.strip().upper().replace(".", "_")
-        if not key.startswith("WB_WDI_"):
-            key = f"WB_WDI_{key}"
-        indicator = self.catalogue.indicators.get(key)
-        if indicator is None:
-            close = [found.idno for found, _ in self.index.search(indicator_id.replace("_", " "))[:5]]
-            hint = f" Closest: {', '.join(close)}." if close else ""
-            return (
-                f"Unknown indicator_id {indicator_id!r} in {self.catalogue.database_id}.{hint} "
-                "Use data360_search_indicators or data360_list_indicators to find valid ids."
-            )
-        return indicator
-
-    @staticmethod
-    def _paging(limit: Any, offset: Any, maximum: int) -> tuple[int, int] | str:
-        try:
-            limit, offset = int(limit), int(offset)
-        except (TypeError, ValueError):
-            return "limit and offset must be whole numbers."
-        if offset < 0:
-            return f"offset must be 0 or more (got {offset})."
-        if limit < 1:
-            return f"limit must be between 1 and {maximum} (got {limit})."
-        return min(limit, maximum), offset
-
-    @staticmethod
-    def _page(total: int, limit: int, offset: int, count: int) -> dict[str, Any]:
-        has_more = offset + count < total
-        return {
-            "count": count,
-            "total_count": total,
-            "offset": offset,
-            "has_more": has_more,
-            "next_offset": offset + count if has_more else None,
-        }
-
-    def _years(self, indicator: Indicator, start_year: Any, end_year: Any) -> tuple[int, int] | str:
-        try:
-            start = int(start_year) if start_year not in (None, "") else None
-            end = int(end_year) if end_year not in (None, "") else None
-        except (TypeError, ValueError):
-            return "start_year and end_year must be years such as 2000."
-        last = indicator.last_year or max(indicator.years(), default=2024)
-        if start is None and end is None:
-            return last - DEFAULT_YEARS + 1, last
-        start = start if start is not None else -10_000
-        end = end if end is not None else 10_000
-        if start > end:
-            return f"start_year {start} is after end_year {end}."
-        return start, end
-
-    def _filters(self, filters: Any) -> tuple[list[str] | None, str | None]:
-        """The REF_AREA codes asked for (None: all), or an error listing valid dimensions and values."""
-        if filters in (None, ""):
-            return None, None
-        if not isinstance(filters, dict):
-            return None, 'disaggregation_filters must be an object such as {"REF_AREA": "KEN,TZA"}.'
-        codes: list[str] | None = None
-        for dimension, value in filters.items():
-            name = str(dimension).upper()
-            if name not in FILTER_DIMENSIONS:
-                return (
-                    None,
-                    f"Unknown dimension {str(dimension)[:40]!r}. Valid dimensions: {', '.join(FILTER_DIMENSIONS)}.",
-                )
-            if value is None or name == "TIME_PERIOD":
-                continue
-            text = str(value)
-            if len(text) > MAX_TEXT or SUSPICIOUS.search(text):
-                return None, f"Invalid value for {name}: give codes such as KEN or a comma-separated list."
-            if name == "REF_AREA":
-                codes, unknown = self.places.resolve(text)
-                if unknown:
-                    hints = [hint for part in unknown for hint in self.places.suggestions(part)]
-                    hint = f" Did you mean: {', '.join(hints)}?" if hints else ""
-                    return None, (
-                        f"Unknown country or area: {', '.join(unknown)}.{hint} "
-                        "Use ISO3 codes (KEN), names, or World Bank aggregates (WLD, SSF, HIC)."
-                    )
-            elif {part.strip().upper() for part in text.split(",")} - TOTAL_CODES:
-                valid = ", ".join(item["id"] for item in FIXED_CODELISTS.get(name, [{"id": "_T"}]))
-                return None, f"{name} {text!r} is not available for WDI indicators. Valid values: {valid}."
-        return codes, None
-
-    # --- tools ---------------------------------------------------------------------------------------------
 
     def search_indicators(
         self, query: str, required_country: str | None = None, limit: int = 5, offset: int = 0
@@ -159,7 +54,7 @@ class OfflineData360:
         Returns indicators (`idno`, `database_id`, `name`, `unit`, years) and `count`, `total_count`, `has_more`,
         `next_offset`; `error` says what was wrong instead of failing.
         """
-        paging = self._paging(limit, offset, MAX_SEARCH_LIMIT)
+        paging = check_paging(limit, offset, MAX_SEARCH_LIMIT)
         if isinstance(paging, str):
             return {"indicators": [], "error": paging}
         limit, offset = paging
@@ -179,7 +74,7 @@ class OfflineData360:
         return {
             "indicators": [self._summary(indicator, codes) for indicator in page],
             "required_country": ",".join(codes) or None,
-            **self._page(len(found), limit, offset, len(page)),
+            **page_info(len(found), limit, offset, len(page)),
             "error": None,
         }
 
@@ -212,7 +107,7 @@ class OfflineData360:
             select_fields: Optional metadata fields to keep, e.g. ["definition_long", "measurement_unit"].
             fetch_disaggregation: Whether to list the dimension values (years, countries) too.
         """
-        indicator = self._indicator(database_id, indicator_id)
+        indicator = self.arguments.indicator(database_id, indicator_id)
         if isinstance(indicator, str):
             return {"indicator_metadata": None, "disaggregation_options": [], "error": indicator}
         metadata = {
@@ -256,7 +151,7 @@ class OfflineData360:
             database_id: Database id, "WB_WDI".
             indicator_id: Indicator id such as "WB_WDI_SP_POP_TOTL".
         """
-        indicator = self._indicator(database_id, indicator_id)
+        indicator = self.arguments.indicator(database_id, indicator_id)
         if isinstance(indicator, str):
             return {"error": indicator}
         return {"dimensions": self._dimensions(indicator)}
@@ -287,21 +182,21 @@ class OfflineData360:
         Each row of `data` has INDICATOR, INDICATOR_LABEL, REF_AREA (ISO3), REF_AREA_LABEL, TIME_PERIOD, OBS_VALUE
         and UNIT_MEASURE. Missing years are absent. `error` lists what is valid when an argument is not.
         """
-        indicator = self._indicator(database_id, indicator_id)
+        indicator = self.arguments.indicator(database_id, indicator_id)
         if isinstance(indicator, str):
             return {"data": None, "error": indicator}
-        paging = self._paging(limit, offset, MAX_DATA_LIMIT)
+        paging = check_paging(limit, offset, MAX_DATA_LIMIT)
         if isinstance(paging, str):
             return {"data": None, "error": paging}
-        periods = _time_periods(disaggregation_filters)
+        periods = time_periods(disaggregation_filters)
         if isinstance(periods, str):
             return {"data": None, "error": periods, "failed_validation": [periods]}
         if periods and start_year in (None, "") and end_year in (None, ""):
             start_year, end_year = min(periods), max(periods)
-        years = self._years(indicator, start_year, end_year)
+        years = self.arguments.years(indicator, start_year, end_year)
         if isinstance(years, str):
             return {"data": None, "error": years}
-        codes, problem = self._filters(disaggregation_filters)
+        codes, problem = self.arguments.filters(disaggregation_filters)
         if problem:
             return {"data": None, "error": problem, "failed_validation": [problem]}
         rows = self.observations(indicator, codes, years)
@@ -320,7 +215,7 @@ class OfflineData360:
                 "source": "World Bank, World Development Indicators",
                 "license": indicator.license,
             },
-            **self._page(len(rows), limit, offset, len(page)),
+            **page_info(len(rows), limit, offset, len(page)),
             "error": None,
         }
         present = {row["REF_AREA"] for row in rows}
@@ -370,7 +265,7 @@ class OfflineData360:
             limit: Most matches returned (default 5, at most 50).
         """
         name = str(codelist_type).upper()
-        paging = self._paging(limit, 0, MAX_SEARCH_LIMIT)
+        paging = check_paging(limit, 0, MAX_SEARCH_LIMIT)
         if isinstance(paging, str):
             return [{"error": paging}]
         if name not in CODELISTS:
@@ -414,8 +309,8 @@ class OfflineData360:
             disaggregation_filters: Optional {"REF_AREA": "..."} as in data360_get_data.
         """
         filters = {**(disaggregation_filters or {}), **({"REF_AREA": country_code} if country_code else {})}
-        indicator = self._indicator(database_id, indicator_id)
-        problem = indicator if isinstance(indicator, str) else self._filters(filters)[1]
+        indicator = self.arguments.indicator(database_id, indicator_id)
+        problem = indicator if isinstance(indicator, str) else self.arguments.filters(filters)[1]
         if problem:
             return {"url": None, "error": problem}
         params: dict[str, Any] = {"DATABASE_ID": database_id, "INDICATOR": indicator_id}
@@ -432,13 +327,13 @@ class OfflineData360:
         self, database_id: str, indicator_id: str, country_code: str | None, start_year: Any, end_year: Any
     ) -> tuple[list[dict], str | None]:
         """All rows for a data URL's parameters, or an error."""
-        indicator = self._indicator(database_id, indicator_id)
+        indicator = self.arguments.indicator(database_id, indicator_id)
         if isinstance(indicator, str):
             return [], indicator
-        years = self._years(indicator, start_year, end_year)
+        years = self.arguments.years(indicator, start_year, end_year)
         if isinstance(years, str):
             return [], years
-        codes, problem = self._filters({"REF_AREA": country_code} if country_code else None)
+        codes, problem = self.arguments.filters({"REF_AREA": country_code} if country_code else None)
         if problem:
             return [], problem
         return self.observations(indicator, codes, years), None
@@ -474,87 +369,9 @@ class OfflineData360:
         rows, problem = self.data_rows(database_id, indicator_id, country, start_year, end_year)
         if problem:
             return {"url": None, "spec": None, "error": problem}
-        if not rows:
-            return {"url": None, "spec": None, "error": "No data for these countries and years."}
-        if len(rows) > MAX_CHART_POINTS:
-            return {
-                "url": None,
-                "spec": None,
-                "error": f"{len(rows)} points are too many for one chart (at most {MAX_CHART_POINTS}): "
-                "give country_code (ISO3 codes, comma-separated) or a shorter range of years.",
-            }
-        kind = _chart_kind(chart_type, rows)
-        if isinstance(kind, dict):
-            return kind
-        name = rows[0]["INDICATOR_LABEL"]
-        values = [
-            {"country": row["REF_AREA_LABEL"], "year": row["TIME_PERIOD"], "value": row["OBS_VALUE"]} for row in rows
-        ]
-        countries = {row["REF_AREA"] for row in rows}
-        if kind == "bar" and len({row["TIME_PERIOD"] for row in rows}) == 1:
-            encoding: dict[str, Any] = {
-                "x": {"field": "country", "type": "nominal", "sort": "-y", "title": None},
-                "y": {"field": "value", "type": "quantitative", "title": name},
-            }
-        else:
-            encoding = {
-                "x": {"field": "year", "type": "temporal" if kind != "bar" else "ordinal", "title": "Year"},
-                "y": {"field": "value", "type": "quantitative", "title": name},
-            }
-            if len(countries) > 1:
-                encoding["color"] = {"field": "country", "type": "nominal", "title": "Country"}
-        encoding["tooltip"] = [
-            {"field": "country", "type": "nominal"},
-            {"field": "year", "type": "ordinal"},
-            {"field": "value", "type": "quantitative", "title": name},
-        ]
-        spec = {
-            "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-            "title": name,
-            "data": {"values": values},
-            "mark": {"type": kind, "tooltip": True} if kind != "tick" else "tick",
-            "encoding": encoding,
-        }
-        return {"url": None, "spec": spec, "error": None}
+        return viz_spec(rows, chart_type)
 
     @staticmethod
     def get_supported_chart_types() -> dict[str, Any]:
         """The chart types data360_get_viz_spec makes and what data each needs."""
-        return {
-            "chart_types": [
-                {"id": kind, "description": description, "data_requirements": needs}
-                for kind, (description, needs) in CHART_TYPES.items()
-            ],
-            "guidance": "Pass chart_type (e.g. 'line' or 'bar chart') to data360_get_viz_spec.",
-        }
-
-
-def _time_periods(filters: Any) -> set[int] | str | None:
-    """The years a TIME_PERIOD filter asks for ("2010" or "2000,2010"), or an error."""
-    if not isinstance(filters, dict):
-        return None
-    value = next((value for key, value in filters.items() if str(key).upper() == "TIME_PERIOD"), None)
-    if value in (None, ""):
-        return None
-    try:
-        return {int(part) for part in str(value).split(",") if part.strip()}
-    except ValueError:
-        return f"TIME_PERIOD {str(value)[:40]!r} must be years such as 2010 or 2000,2010 (or use start_year/end_year)."
-
-
-def _chart_kind(chart_type: str | None, rows: list[dict]) -> str | dict[str, Any]:
-    if chart_type:
-        words = str(chart_type).lower().replace("chart", " ").replace("plot", " ").split()
-        kind = (
-            {"scatter": "point", "column": "bar", "lines": "line", "bars": "bar"}.get(words[0], words[0])
-            if words
-            else ""
-        )
-        if kind not in CHART_TYPES:
-            return {
-                "url": None,
-                "spec": None,
-                "error": f"Unknown chart_type {str(chart_type)[:40]!r}. Valid: {', '.join(CHART_TYPES)}.",
-            }
-        return kind
-    return "line" if len({row["TIME_PERIOD"] for row in rows}) > 1 else "bar"
+        return supported_chart_types()

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +31,14 @@ UPDATABLE = frozenset(
 
 
 class ChatBusy(RuntimeError):
-    """An answer is already being produced in this chat."""
+    """An answer is already being produced in this chat (the one-streaming-answer index says so)."""
+
+    def __init__(self) -> None:
+        super().__init__("An answer is already being written in this chat.")
+
+
+class TooManyAnswers(RuntimeError):
+    """The user already has as many answers being written as they may."""
 
 
 async def add_user_message(session: AsyncSession, user_id: uuid.UUID, chat_id: uuid.UUID, content: str) -> Message:
@@ -43,18 +50,39 @@ async def add_user_message(session: AsyncSession, user_id: uuid.UUID, chat_id: u
     return message
 
 
-async def start_answer(session: AsyncSession, user_id: uuid.UUID, chat_id: uuid.UUID, model: str) -> Message:
-    """Create the assistant message that an answer streams into; `ChatBusy` if one is already streaming."""
+async def start_answer(
+    session: AsyncSession, user_id: uuid.UUID, chat_id: uuid.UUID, model: str, *, most_running: int | None = None
+) -> Message:
+    """Create the assistant message that an answer streams into.
+
+    `ChatBusy` if one is already streaming in the chat; `TooManyAnswers` if the user has `most_running` streaming in
+    all their chats (None: no bound). The count is taken under a per-user lock, so parallel starts on any replica
+    cannot exceed it.
+    """
     if await get_chat(session, user_id, chat_id) is None:
         raise NotFound("chat")
+    if most_running is not None:
+        await _check_running(session, user_id, most_running)
     message = Message(chat_id=chat_id, role="assistant", content="", status="streaming", model=model)
     try:
         async with session.begin_nested():
             session.add(message)
             await session.flush()
     except IntegrityError as exc:
-        raise ChatBusy("An answer is already being written in this chat.") from exc
+        raise ChatBusy from exc
     return message
+
+
+async def _check_running(session: AsyncSession, user_id: uuid.UUID, most_running: int) -> None:
+    """`TooManyAnswers` if the user has `most_running` answers streaming; holds a per-user lock until commit."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"answers:{user_id}", 0))))
+    running = await session.scalar(
+        select(func.count()).where(Message.status == "streaming", Message.chat_id.in_(owned_chat_ids(user_id)))
+    )
+    if (running or 0) >= most_running:
+        raise TooManyAnswers(
+            f"You already have {running} answers being written. Wait for one to finish or stop one, then ask again."
+        )
 
 
 async def get_message(session: AsyncSession, user_id: uuid.UUID, message_id: int) -> Message | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from data360_chat.db.models import AuthSession
@@ -59,11 +59,3 @@ async def delete_user_sessions(session: AsyncSession, user_id: uuid.UUID, *, kee
     if keep_hash is not None:
         query = query.where(AuthSession.token_hash != keep_hash)
     return (await session.execute(query)).rowcount
-
-
-async def delete_expired_sessions(session: AsyncSession, *, now: datetime, idle_since: datetime) -> int:
-    """Purge sessions past their absolute expiry or unused since `idle_since`; returns how many."""
-    result = await session.execute(
-        delete(AuthSession).where(or_(AuthSession.expires_at <= now, AuthSession.last_seen_at < idle_since))
-    )
-    return result.rowcount

@@ -2,18 +2,22 @@
 
 The replica that runs an answer appends its events to the stream `d360:answer:<chat id>:<message id>`; a follower on any
 replica reads the stream from the start (the snapshot) and then blocks for what comes next. Stop requests are
-published on `d360:answer-stop`; every replica listens and stops the answer if it runs it.
+published on `d360:answer-stop`; every replica listens and stops the answer if it runs it. Redis failing never
+stops an answer: sharing it stops (followers elsewhere read the database), and listening resumes when Redis returns.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
 
 from data360_chat.assistant.events import AnswerDone, AnswerEvent
 from data360_chat.streams.codec import decode, encode
@@ -23,6 +27,7 @@ log = logging.getLogger(__name__)
 
 STOP_CHANNEL = "d360:answer-stop"
 FINISHED_TTL = 120  # seconds a finished answer's stream is kept for late followers
+CLOSE_WAIT = 10.0  # seconds `close()` waits for answers still being shared
 
 
 def stream_key(chat_id: uuid.UUID | None, message_id: int) -> str:
@@ -36,6 +41,56 @@ class Relay:
     def __init__(self, client: Redis, *, running_ttl: int) -> None:
         self.client = client
         self.running_ttl = running_ttl
+        self._forwarding: set[asyncio.Task[None]] = set()
+        self._listening: asyncio.Task[None] | None = None
+
+    async def share(self, answer: AnswerLog) -> None:
+        """Publish the answer's first event now and the rest as they come (in the background)."""
+        try:
+            await self.publish(stream_key(answer.started.chat_id, answer.started.message_id), [answer.started])
+        except RedisError as exc:
+            log.warning("answer %s is not shared through Redis: %s", answer.started.message_id, exc)
+            return
+        task = asyncio.create_task(self._forward(answer))
+        self._forwarding.add(task)
+        task.add_done_callback(self._forwarding.discard)
+
+    async def _forward(self, answer: AnswerLog) -> None:
+        try:
+            await self.forward(answer, 1)
+        except RedisError as exc:
+            log.warning("sharing answer %s through Redis stopped: %s", answer.started.message_id, exc)
+
+    async def serve_stops(self, stop: Callable[[uuid.UUID, uuid.UUID], None]) -> None:
+        """Call `stop(user_id, chat_id)` for every Stop asked on any replica, from now until `close()`."""
+        pubsub = await self.listen_for_stops()
+        self._listening = asyncio.create_task(self._serve_stops(pubsub, stop))
+
+    async def _serve_stops(self, pubsub: PubSub, stop: Callable[[uuid.UUID, uuid.UUID], None]) -> None:
+        while True:
+            try:
+                async for user_id, chat_id in self.stop_requests(pubsub):
+                    stop(user_id, chat_id)
+            except RedisError as exc:
+                log.warning("listening for Stop requests failed (%s); trying again", exc)
+            pubsub = await self._listen_again()
+
+    async def _listen_again(self) -> PubSub:
+        """A new Stop subscription, once Redis answers again."""
+        while True:
+            await asyncio.sleep(1.0)
+            with contextlib.suppress(RedisError):
+                return await self.listen_for_stops()
+
+    async def close(self) -> None:
+        """Finish sharing the answers that ended (waiting a little), stop listening, disconnect."""
+        if self._forwarding:
+            await asyncio.wait(self._forwarding, timeout=CLOSE_WAIT)
+        tasks = [*self._forwarding, *([self._listening] if self._listening else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.client.aclose()
 
     async def publish(self, key: str, events: list[AnswerEvent]) -> None:
         """Append events to an answer's stream in one round trip (keeping it briefly once the answer ended)."""

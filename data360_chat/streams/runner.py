@@ -2,11 +2,10 @@
 
 `start()` (or `start_regenerate()`, `start_edit()`) launches the answer and returns once it is stored as streaming;
 closing or reloading the tab that asked does not stop it. Any number of followers (`subscribe()` for every event,
-`follow()` for updates batched on a timer) get what the answer produced so far, then what comes next. `stop()`
-cancels it from any tab. With Redis, events are shared through Redis streams and Stop reaches the replica that runs
-the answer; without it, followers of an answer running elsewhere see it grow from the database. The database's
-one-streaming-answer-per-chat index decides which of two simultaneous starts wins. Every few seconds the runner
-marks its answers alive and turns answers nobody has marked for a while (their replica died) into errors.
+`follow()` for updates batched on a timer) get what the answer produced so far, then what comes next
+(`following`). `stop()` cancels it from any tab. With Redis, answers are shared and Stop reaches the replica that
+runs them (`relay`); every few seconds the runner keeps its answers alive and sweeps answers whose replica died
+(`liveness`). The database's one-streaming-answer-per-chat index decides which of two simultaneous starts wins.
 """
 
 from __future__ import annotations
@@ -17,50 +16,33 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import lru_cache
-from typing import TypeAlias
 
 from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError
 
 from data360_chat.assistant import pipeline
 from data360_chat.assistant.events import AnswerDone, AnswerEvent, AnswerFailed, AnswerStarted
 from data360_chat.assistant.tool_runs import ToolHub
 from data360_chat.db.engine import Database, get_database
-from data360_chat.db.models import utcnow
 from data360_chat.mcp_client.hub import close_hub
 from data360_chat.repositories import NotFound
-from data360_chat.repositories.messages import ChatBusy, interrupt_stale_answers, update_message
+from data360_chat.repositories.messages import ChatBusy
 from data360_chat.settings import Settings, get_settings
 from data360_chat.streams.coalesce import coalesced
+from data360_chat.streams.following import answer_batches
+from data360_chat.streams.liveness import HEARTBEAT_INTERVAL, STALE_AFTER, Liveness
 from data360_chat.streams.log import AnswerLog
-from data360_chat.streams.relay import Relay, stream_key
+from data360_chat.streams.relay import Relay
 from data360_chat.streams.state import AnswerSnapshot, AnswerUpdate
-from data360_chat.streams.stored import (
-    StoredAnswer,
-    last_answer,
-    load_answer,
-    polled_batches,
-    still_streaming,
-    unseen_events,
-)
+from data360_chat.streams.stored import last_answer, load_answer, still_streaming, unseen_events
 
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.1  # seconds between two updates of `follow()`: about 10 a second
-HEARTBEAT_INTERVAL = 5.0  # seconds between two "still running" marks on this replica's answers
-STALE_AFTER = 30.0  # an answer not marked for this long is taken as left behind by a stopped replica
-POLL_INTERVAL = 1.0  # seconds between two reads of an answer followed through the database
-QUIET_CHECK = 5.0  # seconds without news on a Redis stream before the database is asked how the answer is
-REDIS_WAIT_MS = 1000  # longest single wait on a Redis stream (and for a just-started answer's stream to appear)
 STOP_WAIT = 10.0  # seconds `stop()` waits for the answer to end
-
-BUSY = "An answer is already being written in this chat."
 BROKEN = "Something went wrong while writing this answer. Please try again."
 
-Events: TypeAlias = AsyncIterator[AnswerEvent]
+AnswerEvents = AsyncIterator[AnswerEvent]
 
 
 @dataclass
@@ -87,12 +69,10 @@ class AnswerRunner:
         self.settings = settings or get_settings()
         self._database = database
         self._hub = hub
-        self.heartbeat_interval = heartbeat_interval
-        self.stale_after = stale_after
+        self.liveness = Liveness(lambda: self.database, heartbeat_interval=heartbeat_interval, stale_after=stale_after)
         self._running: dict[uuid.UUID, _Running] = {}
         self._relay: Relay | None = None
         self._background: set[asyncio.Task[None]] = set()
-        self._forwarding: set[asyncio.Task[None]] = set()
         self._ready_lock = asyncio.Lock()
         self._ready = False
 
@@ -105,10 +85,11 @@ class AnswerRunner:
 
     # --- starting ---------------------------------------------------------------------------------------------
 
-    async def start(self, user_id: uuid.UUID, chat_id: uuid.UUID, text: str) -> AnswerStarted:
-        """Answer `text` in the user's chat in the background; returns once the question and answer are stored.
+    async def start(self, user_id: uuid.UUID, chat_id: uuid.UUID | None, text: str) -> AnswerStarted:
+        """Answer `text` in the user's chat (None: a new one) in the background; returns once it is stored.
 
-        Raises `MessageRejected`, `ChatBusy` (an answer is being written in this chat) or `NotFound`.
+        Raises `MessageRejected`, `ChatBusy` (an answer is being written in this chat), `TooManyAnswers` or
+        `NotFound`; nothing is stored then.
         """
         return await self._launch(
             user_id,
@@ -137,21 +118,19 @@ class AnswerRunner:
         )
 
     async def _launch(
-        self, user_id: uuid.UUID, chat_id: uuid.UUID, make_events: Callable[[ToolHub], Events]
+        self, user_id: uuid.UUID, chat_id: uuid.UUID | None, make_events: Callable[[ToolHub], AnswerEvents]
     ) -> AnswerStarted:
         await self._prepare()
-        running = self._owned(user_id, chat_id)
+        running = self._owned(user_id, chat_id) if chat_id is not None else None
         if running is not None and not running.log.finished:
-            raise ChatBusy(BUSY)
+            raise ChatBusy  # known here without asking the database
         events = make_events(await self._tool_hub())
         started: asyncio.Future[AnswerStarted] = asyncio.get_running_loop().create_future()
-        task = asyncio.create_task(self._run(user_id, chat_id, events, started), name=f"answer in chat {chat_id}")
-        self._track(self._background, task)
+        task = asyncio.create_task(self._run(user_id, events, started), name=f"answer in chat {chat_id}")
+        self._track(task)
         return await asyncio.shield(started)
 
-    async def _run(
-        self, user_id: uuid.UUID, chat_id: uuid.UUID, events: Events, started: asyncio.Future[AnswerStarted]
-    ) -> None:
+    async def _run(self, user_id: uuid.UUID, events: AnswerEvents, started: asyncio.Future[AnswerStarted]) -> None:
         """Drive the answer to its end, keeping every event in its log (and on Redis)."""
         async with contextlib.aclosing(events):
             try:
@@ -162,13 +141,15 @@ class AnswerRunner:
             except BaseException as exc:  # refused before anything was stored (busy, not found, rejected)
                 started.set_exception(exc)
                 return
-            assert isinstance(first, AnswerStarted)
+            assert isinstance(first, AnswerStarted) and first.chat_id is not None
+            chat_id = first.chat_id
             answer = AnswerLog(user_id, first)
             running = _Running(answer, asyncio.current_task())  # type: ignore[arg-type]
             self._running[chat_id] = running
             started.set_result(first)
             try:
-                await self._start_forwarding(answer)
+                if self._relay is not None:
+                    await self._relay.share(answer)
                 async for event in events:
                     answer.append(event)
             except asyncio.CancelledError:
@@ -190,7 +171,7 @@ class AnswerRunner:
         seen = AnswerSnapshot.of(answer.events)
         with contextlib.suppress(Exception):
             stored = await load_answer(self.database, user_id, message_id)
-            if stored is not None and not stored.streaming:
+            if stored is not None and not stored.turn.streaming:
                 return unseen_events(stored, seen)
         status = "error" if failure else "cancelled"
         return [*([AnswerFailed(failure)] if failure else []), AnswerDone(message_id, status, 0, None)]
@@ -234,59 +215,12 @@ class AnswerRunner:
                 yield update
 
     async def _batches(self, user_id: uuid.UUID, chat_id: uuid.UUID) -> AsyncIterator[list[AnswerEvent]]:
-        """The chat's last answer as batches of events: all so far, then what comes, from wherever it runs."""
         await self._prepare()
         running = self._owned(user_id, chat_id)
-        if running is not None:
-            async with contextlib.aclosing(running.log.batches()) as batches:
-                async for batch in batches:
-                    yield batch
-            return
-        stored = await last_answer(self.database, user_id, chat_id)
-        if stored is None:
-            return
-        seen = AnswerSnapshot()
-        if stored.streaming and self._relay is not None:
-            try:
-                async with contextlib.aclosing(self._relayed(user_id, stored, seen)) as batches:
-                    async for batch in batches:
-                        yield batch
-            except RedisError as exc:
-                log.warning(
-                    "following answer %s through Redis failed (%s); reading the database", stored.message.id, exc
-                )
-            else:
-                if seen.message_id is not None:
-                    return
-        async with contextlib.aclosing(polled_batches(self.database, user_id, stored, seen, POLL_INTERVAL)) as batches:
+        source = answer_batches(self.database, self._relay, user_id, chat_id, running.log if running else None)
+        async with contextlib.aclosing(source) as batches:
             async for batch in batches:
                 yield batch
-
-    async def _relayed(
-        self, user_id: uuid.UUID, stored: StoredAnswer, seen: AnswerSnapshot
-    ) -> AsyncIterator[list[AnswerEvent]]:
-        """The answer's Redis stream; if it goes quiet, the database says whether the answer still runs."""
-        assert self._relay is not None and stored.message.id is not None
-        loop = asyncio.get_running_loop()
-        quiet_since = loop.time()
-        key = stream_key(stored.message.chat_id, stored.message.id)
-        async for batch in self._relay.batches(key, block_ms=REDIS_WAIT_MS):
-            if batch:
-                for event in batch:
-                    seen.apply(event)
-                yield batch
-                quiet_since = loop.time()
-                continue
-            if loop.time() - quiet_since < QUIET_CHECK:
-                continue
-            reloaded = await load_answer(self.database, user_id, stored.message.id)
-            if reloaded is None or not reloaded.streaming:
-                ending = [] if reloaded is None else unseen_events(reloaded, seen)
-                for event in ending:
-                    seen.apply(event)
-                yield ending
-                return
-            quiet_since = loop.time()
 
     def _owned(self, user_id: uuid.UUID, chat_id: uuid.UUID) -> _Running | None:
         """The chat's answer running here; `NotFound` if the chat is someone else's."""
@@ -311,109 +245,55 @@ class AnswerRunner:
             await asyncio.wait({running.task}, timeout=STOP_WAIT)
             return streaming
         stored = await last_answer(self.database, user_id, chat_id)
-        if stored is None or not stored.streaming or self._relay is None:
+        if stored is None or not stored.turn.streaming or self._relay is None:
             return False
-        assert stored.message.id is not None
         await self._relay.request_stop(user_id, chat_id)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(STOP_WAIT):
-                while await still_streaming(self.database, user_id, stored.message.id):  # noqa: ASYNC110
+                while await still_streaming(self.database, user_id, stored.turn.id):  # noqa: ASYNC110
                     await asyncio.sleep(0.05)
                 return True
         return False
 
-    async def _serve_stops(self, relay: Relay, pubsub: PubSub) -> None:
-        """Stop the answers other replicas ask to stop, if they run here; listen again if Redis goes away."""
-        while True:
-            try:
-                async for user_id, chat_id in relay.stop_requests(pubsub):
-                    running = self._running.get(chat_id)
-                    if running is not None and running.log.user_id == user_id and not running.log.finished:
-                        running.task.cancel()
-            except RedisError as exc:
-                log.warning("listening for Stop requests failed (%s); trying again", exc)
-            pubsub = await self._listen_again(relay)
-
-    @staticmethod
-    async def _listen_again(relay: Relay) -> PubSub:
-        """A new Stop subscription, once Redis answers again."""
-        while True:
-            await asyncio.sleep(1.0)
-            with contextlib.suppress(RedisError):
-                return await relay.listen_for_stops()
+    def _stop_here(self, user_id: uuid.UUID, chat_id: uuid.UUID) -> None:
+        """Stop the chat's answer if it runs in this process (a Stop asked on another replica)."""
+        running = self._running.get(chat_id)
+        if running is not None and running.log.user_id == user_id and not running.log.finished:
+            running.task.cancel()
 
     # --- the life of the runner -------------------------------------------------------------------------------
 
     async def _prepare(self) -> None:
-        """On first use: connect to Redis, listen for Stop, interrupt answers left behind, start the heartbeat."""
+        """On first use: connect to Redis, listen for Stop, sweep answers left behind, start the heartbeat."""
         if self._ready:
             return
         async with self._ready_lock:
             if self._ready:
                 return
             if self.settings.redis_url:
-                client = Redis.from_url(self.settings.redis_url)
-                relay = Relay(client, running_ttl=int(self.settings.llm_answer_deadline) + 600)
-                stops = await relay.listen_for_stops()
+                relay = Relay(
+                    Redis.from_url(self.settings.redis_url), running_ttl=int(self.settings.llm_answer_deadline) + 600
+                )
+                await relay.serve_stops(self._stop_here)
                 self._relay = relay
-                self._track(self._background, asyncio.create_task(self._serve_stops(relay, stops)))
-            await self._interrupt_stale()
-            self._track(self._background, asyncio.create_task(self._heartbeat()))
+            await self.liveness.interrupt_stale()
+            self._track(asyncio.create_task(self._heartbeat()))
             self._ready = True
 
     async def _heartbeat(self) -> None:
         while True:
-            await asyncio.sleep(self.heartbeat_interval)
+            await asyncio.sleep(self.liveness.heartbeat_interval)
             try:
-                await self._mark_alive()
-                await self._interrupt_stale()
+                alive = [running.log for running in self._running.values() if not running.log.finished]
+                for gone in await self.liveness.mark_alive(alive):  # their chat was deleted: stop them
+                    self._stop_here(gone.user_id, gone.started.chat_id or uuid.UUID(int=0))
+                await self.liveness.interrupt_stale()
             except Exception as exc:
                 log.warning("answer heartbeat failed: %s", exc)
 
-    async def _mark_alive(self) -> None:
-        """Touch this replica's streaming answers so no other replica takes them for left behind; stop the ones
-        whose chat was deleted."""
-        alive = [running for running in self._running.values() if not running.log.finished]
-        if not alive:
-            return
-        async with self.database.session() as session:
-            for running in alive:
-                try:
-                    await update_message(session, running.log.user_id, running.log.started.message_id)
-                except NotFound:
-                    running.task.cancel()
-
-    async def _interrupt_stale(self) -> None:
-        async with self.database.session() as session:
-            count = await interrupt_stale_answers(
-                session, not_updated_since=utcnow() - timedelta(seconds=self.stale_after)
-            )
-        if count:
-            log.warning("marked %d answers left streaming by a stopped server as interrupted", count)
-
-    async def _start_forwarding(self, answer: AnswerLog) -> None:
-        """Publish the answer's first event now and the rest as they come (when Redis is configured)."""
-        if self._relay is None:
-            return
-        try:
-            key = stream_key(answer.started.chat_id, answer.started.message_id)
-            await self._relay.publish(key, [answer.started])
-        except RedisError as exc:
-            log.warning("answer %s is not shared through Redis: %s", answer.started.message_id, exc)
-            return
-        self._track(self._forwarding, asyncio.create_task(self._forward(answer)))
-
-    async def _forward(self, answer: AnswerLog) -> None:
-        assert self._relay is not None
-        try:
-            await self._relay.forward(answer, 1)
-        except RedisError as exc:
-            log.warning("sharing answer %s through Redis stopped: %s", answer.started.message_id, exc)
-
-    @staticmethod
-    def _track(tasks: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def close(self) -> None:
         """Stop every answer running here (kept as `cancelled`), finish sharing them, and disconnect."""
@@ -421,13 +301,11 @@ class AnswerRunner:
         for task in answers:
             task.cancel()
         await asyncio.gather(*answers, return_exceptions=True)
-        if self._forwarding:
-            await asyncio.wait(self._forwarding, timeout=STOP_WAIT)
-        for task in [*self._background, *self._forwarding]:
+        for task in self._background:
             task.cancel()
-        await asyncio.gather(*self._background, *self._forwarding, return_exceptions=True)
+        await asyncio.gather(*self._background, return_exceptions=True)
         if self._relay is not None:
-            await self._relay.client.aclose()
+            await self._relay.close()
             self._relay = None
         self._ready = False
 

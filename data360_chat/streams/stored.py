@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 from data360_chat.assistant.events import (
     AnswerDone,
@@ -23,56 +22,33 @@ from data360_chat.assistant.events import (
     ToolStarted,
     UsageReported,
 )
-from data360_chat.assistant.llm import OFFLINE_MODEL
+from data360_chat.assistant.offline_model import OFFLINE_MODEL
 from data360_chat.db.engine import Database
-from data360_chat.db.models import Chart, Message, ToolCall
 from data360_chat.repositories import NotFound
-from data360_chat.repositories.charts import list_charts
 from data360_chat.repositories.chats import get_chat
+from data360_chat.repositories.conversations import Answer
+from data360_chat.repositories.conversations import load_answer as read_answer
 from data360_chat.repositories.messages import get_message, list_messages
-from data360_chat.repositories.tool_calls import list_tool_calls
 from data360_chat.streams.state import AnswerSnapshot
 
 INTERRUPTED = "The answer stopped before it was finished."
 
 
-@dataclass
-class StoredAnswer:
-    """An assistant message with its question's id, tool calls and charts."""
-
-    message: Message
-    user_message_id: int
-    tool_calls: list[ToolCall]
-    charts: list[Chart]
-
-    @property
-    def streaming(self) -> bool:
-        """Whether the database still has the answer as being written."""
-        return self.message.status == "streaming"
-
-
-async def last_answer(database: Database, user_id: uuid.UUID, chat_id: uuid.UUID) -> StoredAnswer | None:
+async def last_answer(database: Database, user_id: uuid.UUID, chat_id: uuid.UUID) -> Answer | None:
     """The chat's last answer (None if it has none); `NotFound` unless the chat is the user's."""
     async with database.session() as session:
         if await get_chat(session, user_id, chat_id) is None:
             raise NotFound("chat")
-        recent = await list_messages(session, user_id, chat_id, last=2)
-    if not recent or recent[-1].role != "assistant" or recent[-1].id is None:
-        return None
-    return await load_answer(database, user_id, recent[-1].id)
+        recent = await list_messages(session, user_id, chat_id, last=1)
+        if not recent or recent[-1].role != "assistant" or recent[-1].id is None:
+            return None
+        return await read_answer(session, user_id, recent[-1].id)
 
 
-async def load_answer(database: Database, user_id: uuid.UUID, message_id: int) -> StoredAnswer | None:
+async def load_answer(database: Database, user_id: uuid.UUID, message_id: int) -> Answer | None:
     """The answer with this id in one of the user's chats, or None (deleted)."""
     async with database.session() as session:
-        message = await get_message(session, user_id, message_id)
-        if message is None:
-            return None
-        before = await list_messages(session, user_id, message.chat_id, last=2)
-        calls = await list_tool_calls(session, user_id, [message_id])
-        charts = await list_charts(session, user_id, [message_id])
-    question = next((m.id for m in before if m.role == "user" and m.id is not None and m.id < message_id), 0)
-    return StoredAnswer(message, question, calls, charts)
+        return await read_answer(session, user_id, message_id)
 
 
 async def still_streaming(database: Database, user_id: uuid.UUID, message_id: int) -> bool:
@@ -82,18 +58,18 @@ async def still_streaming(database: Database, user_id: uuid.UUID, message_id: in
     return message is not None and message.status == "streaming"
 
 
-def unseen_events(stored: StoredAnswer, seen: AnswerSnapshot) -> list[AnswerEvent]:
+def unseen_events(stored: Answer, seen: AnswerSnapshot) -> list[AnswerEvent]:
     """The events that bring a follower who has seen `seen` up to `stored` (ending it if the answer ended)."""
-    message = stored.message
+    message, turn = stored.turn.message, stored.turn
     assert message.id is not None
     events: list[AnswerEvent] = []
     if seen.message_id is None:
         model = message.model or ""
-        events.append(AnswerStarted(message.chat_id, stored.user_message_id, message.id, model, model == OFFLINE_MODEL))
+        events.append(AnswerStarted(message.chat_id, stored.question_id, message.id, model, model == OFFLINE_MODEL))
     text = seen.text
     if len(message.content) > len(text) and message.content.startswith(text):
         events.append(TextDelta(message.content[len(text) :]))
-    for call in stored.tool_calls:
+    for call in turn.tool_calls:
         step = seen.tools.get(call.call_id)
         if step is None:
             events.append(ToolStarted(call.call_id, call.id, call.tool_name, call.arguments or {}))
@@ -101,10 +77,10 @@ def unseen_events(stored: StoredAnswer, seen: AnswerSnapshot) -> list[AnswerEven
             ok = call.status == "ok"
             events.append(ToolFinished(call.call_id, call.id, call.tool_name, ok, call.duration_ms or 0, call.error))
     shown = {chart.chart_id for chart in seen.charts}
-    for chart in stored.charts:
+    for chart in turn.charts:
         if chart.id not in shown:
             events.append(ChartReady(chart.id, chart.title, chart.figure, chart.source or {}, "", len(chart.data)))
-    if not stored.streaming and seen.done is None:
+    if not turn.streaming and seen.done is None:
         if message.sources is not None:
             events.append(SourcesReady(message.sources))
         events.append(UsageReported(message.prompt_tokens, message.completion_tokens))
@@ -116,7 +92,7 @@ def unseen_events(stored: StoredAnswer, seen: AnswerSnapshot) -> list[AnswerEven
 
 
 async def polled_batches(
-    database: Database, user_id: uuid.UUID, stored: StoredAnswer, seen: AnswerSnapshot, interval: float
+    database: Database, user_id: uuid.UUID, stored: Answer, seen: AnswerSnapshot, interval: float
 ) -> AsyncIterator[list[AnswerEvent]]:
     """What the database shows of the answer, then what it adds every `interval` seconds, until it ends.
 
@@ -133,8 +109,7 @@ async def polled_batches(
         if seen.done is not None:
             return
         await asyncio.sleep(interval)
-        assert stored.message.id is not None
-        reloaded = await load_answer(database, user_id, stored.message.id)
+        reloaded = await load_answer(database, user_id, stored.turn.id)
         if reloaded is None:
             return
         stored = reloaded

@@ -18,31 +18,25 @@ from starlette.routing import BaseRoute, Route
 
 from data360_chat.auth.identity import CurrentUser
 from data360_chat.auth.service import AuthService
-from data360_chat.db.models import Chart, Chat, Message, ToolCall
+from data360_chat.db.models import Chat
 from data360_chat.repositories import NotFound
-from data360_chat.repositories.charts import get_chart, list_charts
+from data360_chat.repositories.charts import get_chart
 from data360_chat.repositories.chats import delete_chat, get_chat, list_chats, rename_chat, search_chats
+from data360_chat.repositories.conversations import Turn, load_conversation
 from data360_chat.repositories.feedback import set_feedback
-from data360_chat.repositories.messages import list_messages
-from data360_chat.repositories.tool_calls import list_tool_calls
 from data360_chat.web.chart_csv import csv_filename, rows_to_csv
+from data360_chat.web.errors import NO_STORE, json_error, read_json
 from data360_chat.web.requests import same_origin
 
 PREFIX = "/api/v1"
-NO_STORE = {"Cache-Control": "no-store"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 Handler = Callable[[Request, CurrentUser], Awaitable[Response]]
 
 
-def error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
-    """A JSON error body: `{"error": code, "message": text}`."""
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers={**NO_STORE, **headers})
-
-
 def not_found() -> JSONResponse:
     """The one answer for missing rows and other people's rows alike."""
-    return error(404, "not_found", "Not found.")
+    return json_error(404, "not_found", "Not found.")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -59,8 +53,9 @@ def chat_json(chat: Chat) -> dict[str, Any]:
     }
 
 
-def message_json(message: Message, tool_calls: list[ToolCall], charts: list[Chart]) -> dict[str, Any]:
-    """A message with its tool calls and charts (each chart with its CSV link)."""
+def message_json(turn: Turn) -> dict[str, Any]:
+    """A message with its tool calls and charts (each chart with its CSV link) and the user's rating."""
+    message = turn.message
     return {
         "id": message.id,
         "role": message.role,
@@ -72,6 +67,7 @@ def message_json(message: Message, tool_calls: list[ToolCall], charts: list[Char
         "completion_tokens": message.completion_tokens,
         "latency_ms": message.latency_ms,
         "sources": message.sources or [],
+        "rating": turn.feedback.rating if turn.feedback is not None else None,
         "created_at": _iso(message.created_at),
         "tool_calls": [
             {
@@ -81,11 +77,11 @@ def message_json(message: Message, tool_calls: list[ToolCall], charts: list[Char
                 "error": call.error,
                 "duration_ms": call.duration_ms,
             }
-            for call in tool_calls
+            for call in turn.tool_calls
         ],
         "charts": [
             {"id": chart.id, "title": chart.title, "source": chart.source, "csv_url": f"{PREFIX}/charts/{chart.id}.csv"}
-            for chart in charts
+            for chart in turn.charts
         ],
     }
 
@@ -131,9 +127,11 @@ class ApiRoutes:
             else:
                 user = await service.user_from_cookies(request.headers.get("cookie", ""))
                 if user is not None and request.method in UNSAFE_METHODS and not same_origin(request, service.settings):
-                    return error(403, "bad_origin", "Changes with a session cookie must come from this app's pages.")
+                    return json_error(
+                        403, "bad_origin", "Changes with a session cookie must come from this app's pages."
+                    )
             if user is None:
-                return error(
+                return json_error(
                     401,
                     "unauthorized",
                     "Sign in, or send a bearer token or API key.",
@@ -154,7 +152,7 @@ class ApiRoutes:
             limit = max(1, min(int(request.query_params.get("limit", "50")), 200))
             before = _cursor(request.query_params.get("before"))
         except ValueError:
-            return error(400, "bad_request", "`limit` must be a number and `before` a `next_before` value.")
+            return json_error(400, "bad_request", "`limit` must be a number and `before` a `next_before` value.")
         query = request.query_params.get("q", "").strip()
         async with self.service().database.session() as session:
             if query:
@@ -179,13 +177,10 @@ class ApiRoutes:
                 except NotFound:
                     return not_found()
                 return Response(status_code=204, headers=NO_STORE)
-            try:
-                body = await request.json()
-            except ValueError:
-                body = None
+            body = await read_json(request)
             title = body.get("title") if isinstance(body, dict) else None
             if not isinstance(title, str) or not title.strip():
-                return error(400, "bad_request", 'Send JSON like {"title": "New title"}.')
+                return json_error(400, "bad_request", 'Send JSON like {"title": "New title"}.')
             try:
                 chat = await rename_chat(session, user.id, chat_id, title)
             except NotFound:
@@ -197,30 +192,23 @@ class ApiRoutes:
         if chat_id is None:
             return not_found()
         async with self.service().database.session() as session:
-            if await get_chat(session, user.id, chat_id) is None:
-                return not_found()
-            rows = await list_messages(session, user.id, chat_id)
-            ids = [m.id for m in rows if m.id is not None]
-            calls = await list_tool_calls(session, user.id, ids)
-            charts = await list_charts(session, user.id, ids)
-        body = [
-            message_json(m, [c for c in calls if c.message_id == m.id], [c for c in charts if c.message_id == m.id])
-            for m in rows
-        ]
+            conversation = await load_conversation(session, user.id, chat_id)
+        if conversation is None:
+            return not_found()
+        body = [message_json(turn) for turn in conversation.turns]
         return JSONResponse({"chat_id": str(chat_id), "messages": body}, headers=NO_STORE)
 
     async def feedback(self, request: Request, user: CurrentUser) -> Response:
         message_id = _row_id(request, "message_id")
         if message_id is None:
             return not_found()
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
+        body = await read_json(request)
         rating = body.get("rating") if isinstance(body, dict) else None
         comment = body.get("comment", "") if isinstance(body, dict) else ""
         if type(rating) is not int or rating not in (1, -1) or not isinstance(comment, str):
-            return error(400, "bad_request", 'Send JSON like {"rating": 1, "comment": "optional"} (rating 1 or -1).')
+            return json_error(
+                400, "bad_request", 'Send JSON like {"rating": 1, "comment": "optional"} (rating 1 or -1).'
+            )
         try:
             async with self.service().database.session() as session:
                 await set_feedback(session, user.id, message_id, rating=rating, comment=comment)

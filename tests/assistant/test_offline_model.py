@@ -11,7 +11,7 @@ import pytest
 
 from data360_chat.assistant import events as ev
 from data360_chat.assistant.pipeline import answer
-from data360_chat.assistant.regions import is_aggregate
+from data360_chat.geography import is_aggregate
 from data360_chat.settings import Settings
 from tests.support.wdi import data_dir, rows
 

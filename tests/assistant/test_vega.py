@@ -1,4 +1,4 @@
-"""Vega-Lite specs, inline or by URL, turned into Plotly figures."""
+"""Vega-Lite specs, inline or by URL, found and loaded by the MCP client and turned into Plotly figures."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import functools
 import http.server
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import plotly.graph_objects as go
 import pytest
 
-from data360_chat.assistant.vega import SpecUnavailable, find_spec, resolve_spec, vega_lite_to_plotly
+from data360_chat.assistant.vega import vega_lite_to_plotly
+from data360_chat.mcp_client.specs import SpecUnavailable, find_spec, load_spec
 from tests.support.wdi import rows
 
 SOURCE = {"indicator_id": "WB_WDI_SP_DYN_LE00_IN", "attribution": "World Bank, World Development Indicators"}
@@ -154,9 +156,10 @@ async def test_a_spec_stored_at_a_url_is_fetched_and_converted(tmp_path: Path):
     with static_server(tmp_path) as base:
         spec["data"] = {"url": f"{base}/data.json"}
         (tmp_path / "chart_vega.json").write_text(json.dumps(spec))
-        resolved = await resolve_spec(find_spec({"url": f"{base}/chart_vega.json"}))
+        resolved = await load_spec({"url": f"{base}/chart_vega.json"}, time.monotonic() + 10)
         with pytest.raises(SpecUnavailable):
-            await resolve_spec(f"{base}/missing.json")
+            await load_spec(f"{base}/missing.json", time.monotonic() + 10)
+    assert resolved is not None
     chart = vega_lite_to_plotly(resolved, SOURCE)
     assert chart is not None
     assert sum(len(trace["x"]) for trace in chart.figure["data"]) == len(records)

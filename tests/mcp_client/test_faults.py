@@ -111,8 +111,6 @@ async def test_tool_errors_garbage_and_bad_arguments_come_back_as_results(faults
         assert not garbage.ok and "malformed" in garbage.error
         wrong_type = await hub.call("sleep", {"seconds": "a while"})
         assert not wrong_type.ok and "seconds" in wrong_type.error
-        broken_json = await hub.call("echo", '{"text": ')
-        assert not broken_json.ok and "not valid JSON" in broken_json.error
         unknown = await hub.call("no_such_tool", {})
         assert not unknown.ok and "echo" in unknown.error
     finally:

@@ -10,8 +10,8 @@ import pytest
 from data360_chat.assistant import events as ev
 from data360_chat.db.engine import Database
 from data360_chat.repositories import NotFound
-from data360_chat.repositories.chats import delete_chat
-from data360_chat.repositories.messages import ChatBusy, get_message, list_messages
+from data360_chat.repositories.chats import delete_chat, list_chats
+from data360_chat.repositories.messages import ChatBusy, TooManyAnswers, get_message, list_messages
 from data360_chat.streams import AnswerSnapshot, AnswerUpdate
 from tests.streams.conftest import MakeRunner
 from tests.support.scripted_llm import Reply, ScriptedLLM, Text, many_words
@@ -208,3 +208,26 @@ async def test_deleting_the_chat_mid_answer_ends_its_followers(
     await asyncio.wait_for(llm.requests[0].disconnected.wait(), 2)  # the model stopped writing it
     with pytest.raises(NotFound):
         await runner.start(*owner, "Anyone there?")
+
+
+async def test_a_person_has_at_most_the_configured_answers_running_and_a_refused_start_leaves_nothing(
+    make_runner: MakeRunner, llm: ScriptedLLM, database: Database, owner
+):
+    llm.set_script(lambda request: slow_text(400, delay=0.05))
+    runner = make_runner()
+    user_id = owner[0]
+    outcomes = await asyncio.gather(
+        *(runner.start(user_id, None, f"Question {n}") for n in range(12)), return_exceptions=True
+    )
+    started = [outcome for outcome in outcomes if isinstance(outcome, ev.AnswerStarted)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, TooManyAnswers)]
+    assert (len(started), len(refused)) == (3, 9), outcomes
+    assert "3 answers being written" in str(refused[0])
+    async with database.session() as session:
+        chats = await list_chats(session, user_id, limit=50)
+    assert sorted(chat.id for chat in chats) == sorted([owner[1], *(s.chat_id for s in started)])  # no empty chats
+
+    with pytest.raises(TooManyAnswers):  # also in a chat that already exists
+        await runner.start(*owner, "One more")
+    assert await runner.stop(user_id, started[0].chat_id)
+    assert (await runner.start(*owner, "Now there is room")).chat_id == owner[1]

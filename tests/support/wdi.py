@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from data360_chat.mcp_client.results import Observation
 from data360_chat.settings import BUNDLED_DATA
 
 SHARED_DATA = Path("/work/shared/data/wdi-core")
@@ -24,30 +24,22 @@ def data360_id(code: str) -> str:
     return "WB_WDI_" + code.replace(".", "_")
 
 
-@dataclass(frozen=True)
-class Row:
-    """One observation from the data file, shaped like the MCP client's observations."""
-
-    indicator_id: str
-    indicator_name: str
-    database_id: str
-    country_code: str
-    country_name: str
-    year: int
-    value: float
-    unit: str | None = None
-
-
 @lru_cache(maxsize=1)
+def indicators() -> dict[str, dict]:
+    """WDI code → the indicator's entry (name, definition, ...)."""
+    return {item["code"]: item for item in json.loads((data_dir() / "indicators.json").read_text())}
+
+
 def indicator_names() -> dict[str, str]:
     """WDI code → indicator name."""
-    return {item["code"]: item["name"] for item in json.loads((data_dir() / "indicators.json").read_text())}
+    return {code: item["name"] for code, item in indicators().items()}
 
 
 @lru_cache(maxsize=64)
-def rows(code: str, countries: tuple[str, ...] = (), years: tuple[int, int] | None = None) -> tuple[Row, ...]:
-    """The file's observations of one indicator, for some countries (all when empty) and a year range."""
-    name = indicator_names()[code]
+def rows(code: str, countries: tuple[str, ...] = (), years: tuple[int, int] | None = None) -> tuple[Observation, ...]:
+    """The file's observations of one indicator (as the MCP client parses them), for some countries (all when
+    empty) and a year range."""
+    name, definition = indicators()[code]["name"], indicators()[code].get("definition", "")
     found = []
     with gzip.open(data_dir() / "observations.csv.gz", "rt", encoding="utf-8") as handle:
         for record in csv.DictReader(handle):
@@ -57,7 +49,7 @@ def rows(code: str, countries: tuple[str, ...] = (), years: tuple[int, int] | No
             if years and not years[0] <= year <= years[1]:
                 continue
             found.append(
-                Row(
+                Observation(
                     data360_id(code),
                     name,
                     "WB_WDI",
@@ -65,6 +57,8 @@ def rows(code: str, countries: tuple[str, ...] = (), years: tuple[int, int] | No
                     record["country_name"],
                     year,
                     float(record["value"]),
+                    None,
+                    definition,
                 )
             )
     return tuple(found)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import litellm
 from litellm.utils import custom_llm_setup
 
-from data360_chat.assistant.llm import OFFLINE_PROVIDER
+OFFLINE_PROVIDER = "data360-offline"
+OFFLINE_MODEL = f"{OFFLINE_PROVIDER}/analyst"
 
 
 def register_offline_model() -> None:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from data360_chat.assistant.charts import format_value, unit_of, year_span
 from data360_chat.assistant.offline_model.conversation import Indicator, Point
 from data360_chat.assistant.offline_model.question import Question
-from data360_chat.assistant.regions import is_aggregate
 from data360_chat.assistant.sources import attribution, indicator_url, year_key
+from data360_chat.geography import is_aggregate
 
 SHORT_SERIES = 12
 LABEL = "_Offline model: this answer is assembled by fixed rules from Data360 data, without a language model._"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 from plotly.graph_objects import Figure
 
+from data360_chat.chats.views import ChartView, MessageView, SourceView, ToolView
 from data360_chat.ui.components.lazy_mount import lazy
 from data360_chat.ui.components.safe_markdown import markdown
-from data360_chat.ui.state.chat import ChatState
-from data360_chat.ui.state.chat_views import ChartView, MessageView, SourceView, ToolView
+from data360_chat.ui.state.chat_actions import ChatActions
 
 
 def tool_row(tool: ToolView) -> rx.Component:
@@ -179,7 +179,7 @@ def rating_button(message: MessageView, rating: int, icon: str, label: str) -> r
                 color_scheme=rx.cond(chosen, "indigo", "gray"),
                 aria_label=label,
                 aria_pressed=rx.cond(chosen, "true", "false"),
-                on_click=ChatState.rate(message.id, rating),
+                on_click=[ChatActions.rate(message.id, rating), rx.toast("Thanks for the feedback.")],
             )
         ),
         rx.popover.content(
@@ -192,7 +192,7 @@ def rating_button(message: MessageView, rating: int, icon: str, label: str) -> r
                     rx.popover.close(rx.button("Send comment", type="submit", size="1")),
                     spacing="2",
                 ),
-                on_submit=ChatState.comment,
+                on_submit=[ChatActions.comment, rx.toast("Thanks, your comment is saved.")],
                 reset_on_submit=True,
             ),
             width="300px",
@@ -262,7 +262,7 @@ def answer(message: MessageView) -> rx.Component:
             message.status == "error",
             failure_callout(
                 rx.cond(message.error, message.error, "The answer could not be completed."),
-                rx.button("Retry", size="1", variant="soft", on_click=ChatState.regenerate, aria_label="Retry"),
+                rx.button("Retry", size="1", variant="soft", on_click=ChatActions.regenerate, aria_label="Retry"),
             ),
         ),
         rx.cond(message.status == "cancelled", rx.text("Stopped.", size="1", color_scheme="gray")),

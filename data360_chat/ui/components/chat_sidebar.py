@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from data360_chat.chats.views import ChatItem
 from data360_chat.ui.state.chat import ChatState
-from data360_chat.ui.state.chat_data import ChatItem
+from data360_chat.ui.state.chat_actions import ChatActions
 from data360_chat.ui.state.sidebar import SidebarState
 
 
@@ -81,7 +82,7 @@ def rename_dialog() -> rx.Component:
                     ),
                     spacing="3",
                 ),
-                on_submit=SidebarState.rename,
+                on_submit=ChatActions.rename,
             ),
             max_width="420px",
         ),
@@ -102,7 +103,7 @@ def delete_dialog() -> rx.Component:
                 rx.alert_dialog.cancel(
                     rx.button("Cancel", variant="soft", color_scheme="gray", on_click=SidebarState.cancel_delete)
                 ),
-                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=SidebarState.delete)),
+                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=ChatActions.delete)),
                 justify="end",
                 spacing="3",
                 margin_top="1em",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from data360_chat.settings import get_settings
-from data360_chat.ui.components.chat_composer import composer
+from data360_chat.ui.components.chat_composer import composer, length_notice
 from data360_chat.ui.components.chat_message import message_item
 from data360_chat.ui.components.chat_sidebar import dialogs, drawer, sidebar
 from data360_chat.ui.components.chat_stream import streaming_answer
 from data360_chat.ui.components.lazy_mount import lazy
 from data360_chat.ui.state.chat import STARTERS, ChatState, HistoryState
+from data360_chat.ui.state.chat_actions import ChatActions
 from data360_chat.ui.state.stream import StreamState
 
 CONTENT_WIDTH = "820px"
@@ -56,7 +57,7 @@ def starters() -> rx.Component:
                     rx.text(question, size="2", align="left"),
                     variant="surface",
                     color_scheme="gray",
-                    on_click=ChatState.ask(question),
+                    on_click=ChatActions.ask(question),
                     class_name="d360-starter",
                 )
                 for question in STARTERS
@@ -87,7 +88,9 @@ def last_turn_tools() -> rx.Component:
                         auto_height=True,
                         enter_key_submit=True,
                         width="100%",
+                        custom_attrs={"data-max-chars": str(get_settings().max_message_chars)},
                     ),
+                    length_notice(),
                     rx.hstack(
                         rx.button(
                             "Cancel",
@@ -102,7 +105,7 @@ def last_turn_tools() -> rx.Component:
                     ),
                     width="100%",
                 ),
-                on_submit=ChatState.resend,
+                on_submit=ChatActions.resend,
                 width="100%",
             ),
             rx.hstack(
@@ -112,7 +115,7 @@ def last_turn_tools() -> rx.Component:
                     size="1",
                     variant="soft",
                     color_scheme="gray",
-                    on_click=ChatState.regenerate,
+                    on_click=ChatActions.regenerate,
                 ),
                 rx.button(
                     rx.icon("pencil", size=14),
@@ -182,4 +185,5 @@ def chat_page() -> rx.Component:
         dialogs(),
         rx.el.link(rel="stylesheet", href="/chat.css"),
         rx.script(src="/chat_keys.js"),
+        rx.script(src="/composer_guard.js"),
     )

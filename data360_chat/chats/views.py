@@ -1,18 +1,18 @@
-"""What the chat page shows, as plain data: messages, tool steps, charts and sources, built from the database rows
-or from a running answer's updates. No Reflex here; the states hold these and the components render them."""
+"""What the chat page shows, as plain data: messages, tool steps, charts and sources, built from the conversation
+read model or from a running answer's updates. No Reflex here; the UI's states hold these and its components
+render them."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from data360_chat.assistant.events import ChartReady
-from data360_chat.db.models import Chart, Message, ToolCall
-from data360_chat.settings import get_settings
+from data360_chat.assistant.offline_model import OFFLINE_MODEL
+from data360_chat.db.models import Chart, Chat, ToolCall
+from data360_chat.repositories.conversations import Turn
 from data360_chat.streams.state import ToolStep
 from data360_chat.web.safe_markdown import safe_markdown
 
@@ -118,17 +118,6 @@ def tool_from_row(call: ToolCall) -> ToolView:
     return tool_view(call.call_id, call.tool_name, call.arguments, call.status, call.duration_ms, call.error)
 
 
-@lru_cache(maxsize=1)
-def _definitions() -> dict[str, str]:
-    """Indicator definitions from the offline data bundle, by indicator id (empty when there is none)."""
-    path = Path(get_settings().data360_offline_data) / "indicators.json"
-    try:
-        entries = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return {entry.get("code", ""): entry.get("definition", "") for entry in entries if isinstance(entry, dict)}
-
-
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
@@ -175,7 +164,7 @@ def chart_view(
         figure=figure,
         summary=summary or (rows_summary(title, rows) if rows else title),
         unit=unit,
-        definition=_definitions().get(str(source.get("indicator_id", "")), ""),
+        definition=str(source.get("definition") or ""),
         source_name=" · ".join(str(part) for part in (source.get("name"), source.get("database")) if part),
         source_url=str(source.get("url") or ""),
         csv_url=CSV_ROUTE.format(chart_id=chart_id) if chart_id is not None else "",
@@ -245,21 +234,14 @@ def ungrounded_text(grounded_share: float | None, numbers: Sequence[str] = ()) -
     return ""
 
 
-def message_view(
-    message: Message,
-    *,
-    offline_model: str,
-    calls: Sequence[ToolCall] = (),
-    charts: Sequence[Chart] = (),
-    rating: int = 0,
-) -> MessageView:
-    """A stored message for the page."""
-    assert message.id is not None
+def turn_view(turn: Turn) -> MessageView:
+    """A stored message (with its tool calls, charts and the user's rating) for the page."""
+    message = turn.message
     if message.role == "user":
-        return MessageView(id=message.id, role="user", content=message.content)
-    tools = [tool_from_row(call) for call in calls]
+        return MessageView(id=turn.id, role="user", content=message.content)
+    tools = [tool_from_row(call) for call in turn.tool_calls]
     return MessageView(
-        id=message.id,
+        id=turn.id,
         role="assistant",
         content=safe_markdown(message.content),
         status=message.status,
@@ -267,10 +249,24 @@ def message_view(
         meta=meta_text(message.model or "", message.prompt_tokens, message.completion_tokens, message.latency_ms, tools)
         if message.status != "streaming"
         else "",
-        offline=(message.model or "") == offline_model,
+        offline=(message.model or "") == OFFLINE_MODEL,
         ungrounded=ungrounded_text(message.grounded_share),
         tools=tools,
-        charts=[chart_from_row(chart) for chart in charts],
+        charts=[chart_from_row(chart) for chart in turn.charts],
         sources=source_views(message.sources),
-        rating=rating,
+        rating=turn.feedback.rating if turn.feedback is not None else 0,
     )
+
+
+@dataclass
+class ChatItem:
+    """A chat in the sidebar."""
+
+    id: str = ""
+    title: str = ""
+    when: str = ""
+
+
+def chat_item(chat: Chat) -> ChatItem:
+    """A sidebar entry."""
+    return ChatItem(id=str(chat.id), title=chat.title, when=chat.updated_at.strftime("%d %b %Y"))
