@@ -28,11 +28,11 @@ from data360_chat.repositories.chats import create_chat
 from data360_chat.repositories.messages import add_user_message, start_answer, update_message
 from data360_chat.settings import PROJECT_ROOT
 from tests.support.accounts import create_user, session_cookie
-from tests.support.app_server import RunningApp, running_app
+from tests.support.app_server import RunningApp, admin_sql, running_app
 from tests.support.browser import chromium
 from tests.support.postgres import database_url_for, server_url
 from tests.support.scripted_llm import Reply, ScriptedLLM, Text
-from tests.ui.conftest import _admin, run_db
+from tests.ui.conftest import run_db
 
 ANSWER_CHARS = 4000
 CHARS_PER_TOKEN = 4
@@ -71,14 +71,14 @@ def bench_database() -> Iterator[str]:
     """A fresh migrated database with the bench user; dropped afterwards."""
     server = os.environ.get("BENCH_DATABASE_URL") or server_url(PROJECT_ROOT / ".data", "test-postgres")
     name = f"d360_bench_ui_{uuid.uuid4().hex[:8]}"
-    _admin(server, f'CREATE DATABASE "{name}"')
+    admin_sql(server, f'CREATE DATABASE "{name}"')
     url = database_url_for(server, name)
     try:
         upgrade(url)
         create_user(url, EMAIL, PASSWORD)
         yield url
     finally:
-        _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def seed_chat(db_url: str, prior: int, *, charts: int = 0, figure: dict | None = None, rows: list | None = None) -> str:

@@ -103,7 +103,7 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=5)
 
 
-def _admin_sql(pg_url: str, sql: str) -> None:
+def admin_sql(pg_url: str, sql: str) -> None:
     async def run() -> None:
         conn = await asyncpg.connect(database_url_for(pg_url, "postgres"))
         try:
@@ -119,11 +119,11 @@ def _admin_sql(pg_url: str, sql: str) -> None:
 def app_database(pg_url: str, template_db: str) -> Iterator[str]:
     """A fresh migrated database copied from the tests' template, for one app run (dropped afterwards)."""
     name = f"d360_app_{uuid.uuid4().hex[:10]}"
-    _admin_sql(pg_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    admin_sql(pg_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
     try:
         yield database_url_for(pg_url, name)
     finally:
-        _admin_sql(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin_sql(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.contextmanager
