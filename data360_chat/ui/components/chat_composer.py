@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from data360_chat.settings import get_settings
+from data360_chat.ui.components.callouts import dismissable
 from data360_chat.ui.state.chat import ChatState
 from data360_chat.ui.state.chat_actions import ChatActions
 from data360_chat.ui.state.stream import StreamState
@@ -12,24 +13,7 @@ from data360_chat.ui.state.stream import StreamState
 
 def notice() -> rx.Component:
     """Why a message was refused, or another problem, with a way to dismiss it."""
-    return rx.cond(
-        ChatState.notice,
-        rx.callout.root(
-            rx.callout.icon(rx.icon("info")),
-            rx.callout.text(ChatState.notice),
-            rx.icon_button(
-                rx.icon("x", size=14),
-                size="1",
-                variant="ghost",
-                aria_label="Dismiss",
-                on_click=ChatState.dismiss_notice,
-            ),
-            color_scheme="amber",
-            role="alert",
-            size="1",
-            class_name="d360-notice",
-        ),
-    )
+    return dismissable(ChatState.notice, ChatState.dismiss_notice, icon="info", color="amber", class_name="d360-notice")
 
 
 def length_notice() -> rx.Component:

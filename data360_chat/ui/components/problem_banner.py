@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import reflex as rx
 
+from data360_chat.ui.components.callouts import dismissable
 from data360_chat.ui.state.problem import ProblemState
 
 
 def problem_banner() -> rx.Component:
     """The problem, with a way to dismiss it; nothing when there is none."""
-    return rx.cond(
+    return dismissable(
         ProblemState.text,
-        rx.callout.root(
-            rx.callout.icon(rx.icon("triangle-alert")),
-            rx.callout.text(ProblemState.text),
-            rx.icon_button(
-                rx.icon("x", size=14), size="1", variant="ghost", aria_label="Dismiss", on_click=ProblemState.dismiss
-            ),
-            color_scheme="red",
-            role="alert",
-            size="1",
-            align_items="center",
-            style={
-                "position": "fixed",
-                "top": "0.8em",
-                "left": "50%",
-                "transform": "translateX(-50%)",
-                "zIndex": "50",
-                "maxWidth": "min(92vw, 560px)",
-            },
-        ),
+        ProblemState.dismiss,
+        icon="triangle-alert",
+        color="red",
+        align_items="center",
+        style={
+            "position": "fixed",
+            "top": "0.8em",
+            "left": "50%",
+            "transform": "translateX(-50%)",
+            "zIndex": "50",
+            "maxWidth": "min(92vw, 560px)",
+        },
     )
