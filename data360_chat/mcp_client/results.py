@@ -18,7 +18,7 @@ DATA360_PREFIX = "data360_"  # Data360 tools answer JSON (but the URL tool): any
 TEXT_TOOLS = {"data360_get_data_api_url"}
 ROW_LISTS = ("data", "value", "values", "observations", "rows")
 ERROR_MAX_CHARS = 600
-MARKUP = re.compile(r"<[^<>]{0,500}>")
+MARKUP = re.compile(r"<(style|script)\b.*?</\1\s*>|<[^<>]{0,500}>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,10 @@ def _error_in(data: Any) -> str | None:
     return None
 
 
+def _first_of(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    return next((record[key] for key in keys if record.get(key)), None)
+
+
 def _year(value: Any) -> int | str | None:
     text = str(value).strip() if value is not None else ""
     if not text:
@@ -137,7 +141,7 @@ def observations_in(data: Any) -> list[Observation]:
                 year=year,
                 value=value,
                 unit=row.get("UNIT_MEASURE") or metadata.get("unit") or metadata.get("measurement_unit"),
-                definition=str(metadata.get("definition") or metadata.get("definition_long") or ""),
+                definition=str(_first_of(metadata, ("definition", "definition_short", "definition_long")) or ""),
             )
         )
     return found

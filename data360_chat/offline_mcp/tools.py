@@ -137,10 +137,11 @@ class OfflineData360:
         if select_fields:
             wanted = {str(field) for field in select_fields} | {"idno", "name"}
             metadata = {key: value for key, value in metadata.items() if key in wanted}
-        options = self._dimensions(indicator) if fetch_disaggregation else []
+        options = self.dimensions(indicator) if fetch_disaggregation else []
         return MetadataResult(indicator_metadata=metadata, disaggregation_options=options)
 
-    def _dimensions(self, indicator: Indicator) -> list[dict[str, Any]]:
+    def dimensions(self, indicator: Indicator) -> list[dict[str, Any]]:
+        """The values each dimension takes, as `dimensions` of data360_get_disaggregation."""
         return [
             {
                 "field_name": "TIME_PERIOD",
@@ -163,7 +164,7 @@ class OfflineData360:
         indicator = self.arguments.indicator(database_id, indicator_id)
         if isinstance(indicator, str):
             return {"error": indicator}
-        return {"dimensions": self._dimensions(indicator)}
+        return {"dimensions": self.dimensions(indicator)}
 
     def get_data(
         self,
@@ -378,12 +379,13 @@ class OfflineData360:
             custom_constraints: Optional chart constraints; accepted, the chart type decides.
             use_default_constraints: Whether to use the standard chart choices (default true).
 
-        Returns `url` (the stored spec) and `error` (what was wrong, `url` then null).
+        Returns `url` (the stored spec) and `error` (why there is no chart, `url` then null); arguments that name
+        no indicator, years or countries fail the call, saying what is valid.
         """
         country = country_code or (disaggregation_filters or {}).get("REF_AREA")
         rows, problem = self.data_rows(database_id, indicator_id, country, start_year, end_year)
         if problem:
-            return {"url": None, "error": problem}
+            raise ToolError(problem)
         made = viz_spec(rows, chart_type)
         if isinstance(made, str):
             return {"url": None, "error": made}
