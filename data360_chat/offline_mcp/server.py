@@ -160,7 +160,7 @@ def build_http_app(data: OfflineData360, host: str, allowed_hosts: list[str]) ->
 
     async def rows(request: Request) -> JSONResponse:
         query = request.query_params
-        found, problem = data.data_rows(
+        found, problem = data.rows.for_url(
             query.get("DATABASE_ID", ""),
             query.get("INDICATOR", ""),
             query.get("REF_AREA"),

@@ -24,6 +24,7 @@ from data360_chat.offline_mcp.arguments import (
 )
 from data360_chat.offline_mcp.catalogue import Catalogue, Indicator
 from data360_chat.offline_mcp.places import Places
+from data360_chat.offline_mcp.rows import Rows
 from data360_chat.offline_mcp.search import IndicatorIndex
 from data360_chat.offline_mcp.shapes import DataResult, EnrichedIndicator, MetadataResult, SearchResult, claim_id
 from data360_chat.offline_mcp.viz import SpecStore, supported_chart_types, viz_spec
@@ -43,6 +44,7 @@ class OfflineData360:
         self.places = Places(catalogue)
         self.index = IndicatorIndex(list(catalogue.indicators.values()))
         self.arguments = Arguments(catalogue, self.places, self.index)
+        self.rows = Rows(catalogue, self.places, self.arguments)
         self.public_url = public_url.rstrip("/")
         self.specs = SpecStore()
 
@@ -153,13 +155,20 @@ class OfflineData360:
         ]
 
     def get_disaggregation(self, database_id: str, indicator_id: str) -> dict[str, Any]:
-        """The dimension values an indicator has data for: TIME_PERIOD years, REF_AREA codes, FREQ.
+        """The values an indicator has data for, dimension by dimension: check them before data360_get_data.
+
+        This is the tool for checking which filter values exist for an indicator: the years that have data
+        (TIME_PERIOD; there may be gaps, e.g. surveys a few years apart), the countries and aggregates
+        (REF_AREA) and the frequency (FREQ, always annual "A" here; do not filter on it). WDI indicators have
+        no SEX, AGE or URBANISATION breakdown: their values are totals.
 
         Args:
-            database_id: Database identifier: "WB_WDI".
-            indicator_id: Indicator ID such as "WB_WDI_SP_POP_TOTL".
+            database_id: Database identifier: "WB_WDI" (the `database_id` of a search result).
+            indicator_id: Indicator ID such as "WB_WDI_SP_POP_TOTL" (the `idno` of a search result).
 
-        Returns `dimensions`, each with `field_name`, `label_name` and the `field_value` list, or `error`.
+        Returns `dimensions`, each with `field_name`, `label_name` and the `field_value` list, e.g.
+        {"dimensions": [{"field_name": "TIME_PERIOD", "field_value": ["2015", "2018", "2020"]},
+        {"field_name": "REF_AREA", "field_value": ["KEN", "UGA", "TZA"]}]}; or `error`, saying what is valid.
         """
         indicator = self.arguments.indicator(database_id, indicator_id)
         if isinstance(indicator, str):
@@ -211,7 +220,7 @@ class OfflineData360:
         codes, problem = self.arguments.filters(disaggregation_filters)
         if problem:
             return DataResult(error=problem, failed_validation=[problem])
-        rows = self.observations(indicator, codes, years)
+        rows = self.rows.observations(indicator, codes, years)
         if periods:
             rows = [row for row in rows if int(row["TIME_PERIOD"]) in periods]
         limit, offset = paging
@@ -234,32 +243,6 @@ class OfflineData360:
                     f"{missing[0]} has data for {available[0][0]}-{available[0][-1]}."
                 )
         return DataResult(data=page, metadata=metadata, **page_info(len(rows), limit, offset, len(page)))
-
-    def observations(self, indicator: Indicator, codes: list[str] | None, years: tuple[int, int]) -> list[dict]:
-        """Every observation in range for the countries (all when None), in the public API's row shape."""
-        start, end = years
-        rows = []
-        for code in codes if codes is not None else sorted(indicator.series):
-            series = indicator.series.get(code)
-            if series is None:
-                continue
-            name = self.places.name_of(code)
-            for year, value in zip(*series, strict=True):
-                if start <= year <= end:
-                    rows.append(
-                        {
-                            "DATABASE_ID": self.catalogue.database_id,
-                            "INDICATOR": indicator.idno,
-                            "INDICATOR_LABEL": indicator.name,
-                            "REF_AREA": code,
-                            "REF_AREA_LABEL": name,
-                            "TIME_PERIOD": str(year),
-                            "OBS_VALUE": value,
-                            "UNIT_MEASURE": indicator.unit,
-                            "FREQ": "A",
-                        }
-                    )
-        return rows
 
     def find_codelist_value(self, codelist_type: str, query: str, limit: int = 5) -> list[dict[str, Any]]:
         """Find codes in a codelist, e.g. the REF_AREA code of a country or region name.
@@ -336,21 +319,6 @@ class OfflineData360:
             params["timePeriodTo"] = end_year
         return f"{self.public_url}/data?{urlencode(params)}"
 
-    def data_rows(
-        self, database_id: str, indicator_id: str, country_code: str | None, start_year: Any, end_year: Any
-    ) -> tuple[list[dict], str | None]:
-        """All rows for a data URL's parameters, or an error."""
-        indicator = self.arguments.indicator(database_id, indicator_id)
-        if isinstance(indicator, str):
-            return [], indicator
-        years = self.arguments.years(indicator, start_year, end_year)
-        if isinstance(years, str):
-            return [], years
-        codes, problem = self.arguments.filters({"REF_AREA": country_code} if country_code else None)
-        if problem:
-            return [], problem
-        return self.observations(indicator, codes, years), None
-
     def get_viz_spec(
         self,
         database_id: str,
@@ -383,7 +351,7 @@ class OfflineData360:
         no indicator, years or countries fail the call, saying what is valid.
         """
         country = country_code or (disaggregation_filters or {}).get("REF_AREA")
-        rows, problem = self.data_rows(database_id, indicator_id, country, start_year, end_year)
+        rows, problem = self.rows.for_url(database_id, indicator_id, country, start_year, end_year)
         if problem:
             raise ToolError(problem)
         made = viz_spec(rows, chart_type)
@@ -393,5 +361,8 @@ class OfflineData360:
 
     @staticmethod
     def get_supported_chart_types() -> str:
-        """The chart types data360_get_viz_spec makes and what data each needs, as JSON text."""
+        """The chart types data360_get_viz_spec makes, when to use each and what data each needs.
+
+        Returns JSON text: `chart_types` (each with `id`, `description`, `data_requirements`) and `guidance`.
+        """
         return json.dumps(supported_chart_types(), indent=2)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+
+import pytest
 
 from data360_chat.mcp_client import McpHub
 from data360_chat.settings import Settings
@@ -72,3 +75,18 @@ async def test_data_over_the_size_limit_is_described_but_not_kept(faults: FaultS
         await hub.close()
     [image] = result.attachments
     assert result.ok and image.data is None and image.size == 128 and image.mime_type == "image/png"
+
+
+async def test_log_messages_a_server_sends_go_to_the_apps_log(
+    faults: FaultServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub = hub_for(faults)
+    await hub.start()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="data360_chat.mcp_client"):
+            result = await hub.call("noisy", {})
+    finally:
+        await hub.close()
+    assert result.ok and result.text == "done"
+    [record] = [r for r in caplog.records if "almost full" in r.getMessage()]
+    assert record.levelno == logging.WARNING and record.getMessage().startswith("MCP server faults")

@@ -101,7 +101,7 @@ def build(data: OfflineData360) -> Starlette:
             return JSONResponse({"@odata.count": 0, "value": []})
         years = (year(query.get("timePeriodFrom"), -10_000), year(query.get("timePeriodTo"), 10_000))
         codes = [code.strip() for code in query["REF_AREA"].split(",")] if query.get("REF_AREA") else None
-        found = data.observations(indicator, codes, years)
+        found = data.rows.observations(indicator, codes, years)
         skip, top = int(query.get("skip") or 0), int(query.get("top") or 1000)
         return JSONResponse({"@odata.count": len(found), "value": found[skip : skip + top]})
 

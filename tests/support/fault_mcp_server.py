@@ -6,7 +6,8 @@ Tools: `echo(text)`, `sleep(seconds)`, `fail()` (an error result), `data360_garb
 `crash()` (the process exits), `data360_get_viz_spec(chart)` (a URL to a spec stored at `GET /charts/{chart}`:
 `line`, or `huge` and `slow` that a client must refuse), and tools answering content that is not text: `picture()` (an
 image and its caption), `sound()` (audio), `linked()` (a resource link), `embedded()` (a text and a binary resource).
-`GET /stats` tells how many sessions were opened (initialize requests) and the `clientInfo` each one gave.
+`noisy()` sends a log message before it answers. `GET /stats` tells how many sessions were opened (initialize
+requests) and the `clientInfo` each one gave.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 
 import httpx
 import uvicorn
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import (
     AudioContent,
@@ -109,6 +110,12 @@ def build() -> MCPServer:
         text = TextResourceContents(uri="data360://kenya.csv", mime_type="text/csv", text=CSV)
         blob = BlobResourceContents(uri="data360://kenya.png", mime_type="image/png", blob=PNG)
         return [EmbeddedResource(resource=text), EmbeddedResource(resource=blob)]
+
+    @server.tool()
+    async def noisy(ctx: Context) -> str:
+        """Log a warning to the client, then answer."""
+        await ctx.warning("the disk is almost full")
+        return "done"
 
     @server.tool()
     def crash() -> str:
