@@ -45,6 +45,7 @@ async def test_an_unknown_prompt_is_refused_as_invalid_params(offline_mcp_url: s
     assert refused.value.code == INVALID_PARAMS and "no_such_prompt" in str(refused.value)
 
 
+@pytest.mark.filterwarnings("ignore:The logging capability is deprecated")  # in protocol 2026-07-28, not ours
 async def test_log_messages_come_at_the_level_the_client_asked_for(offline_mcp_url: str) -> None:
     received: list[LoggingMessageNotificationParams] = []
     async with logged_session(offline_mcp_url, received) as session:
