@@ -5,6 +5,7 @@ every call; the app introduces itself by its own name and version."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -12,7 +13,9 @@ from contextlib import asynccontextmanager
 import pytest
 
 from data360_chat import APP_NAME, __version__
-from data360_chat.mcp_client import ServerConfig, ServerConnection
+from data360_chat.mcp_client import McpHub, ServerConfig, ServerConnection
+from data360_chat.mcp_client.connection import CONNECT_TIMEOUT as CONNECT_TIMEOUT_DEFAULT
+from data360_chat.settings import Settings
 from tests.support.fault_mcp_server import FaultServer
 
 CONNECT_TIMEOUT = 1.5
@@ -121,3 +124,23 @@ async def test_the_app_introduces_itself_by_name_and_version(faults: FaultServer
         await connection.close()
     assert faults.stats()["clients"] == [{"name": APP_NAME, "version": __version__}]
     assert __version__ and APP_NAME == "data360-chat"
+
+
+async def test_the_hub_starts_within_the_connect_timeout_and_says_why_a_server_is_missing() -> None:
+    async with silent_server(_headers_then_silence) as port:
+        url = f"http://127.0.0.1:{port}/sse"
+        extra = json.dumps([{"name": "legacy", "url": url, "transport": "sse"}])
+        hub = McpHub(Settings(data360_mcp_url=None, extra_mcp_servers=extra, tool_timeout=45))
+        try:
+            started = time.monotonic()
+            await hub.start()
+            assert time.monotonic() - started < CONNECT_TIMEOUT_DEFAULT + 1
+            [status] = hub.status()
+            reason = f"no answer within {CONNECT_TIMEOUT_DEFAULT:g} s (opening the SSE stream)"
+            assert not status.connected and status.error.endswith(reason)
+            started = time.monotonic()
+            result = await hub.call("echo", {"text": "x"})
+            assert time.monotonic() - started < 0.5
+            assert not result.ok and reason in result.error and url in result.error
+        finally:
+            await hub.close()
