@@ -4,10 +4,12 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# The public Data360 MCP server the tests run against, in a venv of its own (its dependencies conflict with ours).
+PARTNER := .venv-partner
 BUN := tools/node_modules/.bin/bun
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: run dev test lint format lock bench setup image image-test
+.PHONY: run dev test lint format lock bench setup image image-test partner
 
 run: setup
 	$(PY) -m data360_chat serve
@@ -15,7 +17,7 @@ run: setup
 dev: setup
 	$(PY) -m data360_chat serve --dev
 
-test: setup $(VENV)/.dev-installed
+test: setup $(VENV)/.dev-installed $(PARTNER)/.installed
 	tools/ensure-test-deps.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -31,6 +33,15 @@ $(VENV)/.installed: requirements-pip.txt requirements.txt
 
 $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	touch $@
+
+partner: $(PARTNER)/.installed
+
+$(PARTNER)/.installed: requirements-pip.txt requirements-partner.txt
+	test -x $(PARTNER)/bin/python || $(PYTHON) -m venv $(PARTNER)
+	$(PARTNER)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-pip.txt
+	$(PARTNER)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+		-r requirements-partner.txt
 	touch $@
 
 $(BUN): tools/package.json tools/package-lock.json
@@ -53,6 +64,7 @@ lock:
 		-o requirements.txt requirements.in
 	pip-compile --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links --strip-extras -q \
 		-o requirements-dev.txt requirements-dev.in
+	tools/lock-partner.sh
 
 bench: setup $(VENV)/.dev-installed
 	for script in bench/*.py; do PATH="$(CURDIR)/tools/node_modules/.bin:$$PATH" PYTHONPATH=. $(PY) $$script || exit 1; done

@@ -3,12 +3,18 @@
 The SDK requires a transport and its session to be entered and left in the same task, while Reflex runs
 handlers in many tasks. So one owner task opens the transport and session and keeps them open; callers use the
 session from their own tasks and, when a call finds the connection broken, ask the owner to reconnect.
+
+Every stage of connecting (opening the transport, which for SSE waits for the server's first event; initialize;
+the tool list) is bounded by the connect timeout together, and a failure keeps its reason, naming the stage a
+silent server was stuck at. After an attempt that ran out of time, callers do not wait for the next one: they
+get that reason at once while the owner tries again in the background.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -18,13 +24,17 @@ from mcp import ClientSession
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, Tool
+from mcp.types import INVALID_PARAMS, Implementation, LoggingMessageNotificationParams, Tool
 
+from data360_chat import APP_NAME, __version__
 from data360_chat.mcp_client.results import ToolResult, parse_result
 from data360_chat.mcp_client.specs import VIZ_SPEC_TOOL, SpecUnavailable, load_spec
 
 CONNECT_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
+CLIENT_INFO = Implementation(name=APP_NAME, version=__version__)
+SERVER_LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "notice": logging.INFO, "warning": logging.WARNING}
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,10 +46,16 @@ class ServerConfig:
     transport: Literal["http", "sse"] = "http"
 
 
-def describe(exc: BaseException) -> str:
-    """A one-line reason for a connection failure (the innermost cause of an exception group)."""
+def innermost(exc: BaseException) -> BaseException:
+    """The first exception inside (nested) exception groups, as the transports' task groups wrap them."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
+    return exc
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason for a connection failure (the innermost cause of an exception group)."""
+    exc = innermost(exc)
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:300]
 
@@ -60,6 +76,8 @@ class ServerConnection:
         self._waiters: list[asyncio.Future[None]] = []
         self._owner: asyncio.Task[None] | None = None
         self._closed = False
+        self._stage = ""  # what the owner is waiting for while it connects
+        self._timed_out = False  # the last attempt ran out of time: callers get its reason without waiting
 
     @property
     def connected(self) -> bool:
@@ -71,6 +89,27 @@ class ServerConnection:
             return sse_client(self.config.url, timeout=self._connect_timeout)
         return streamable_http_client(self.config.url)
 
+    async def _log(self, params: LoggingMessageNotificationParams) -> None:
+        """A log message the server sent (MCP logging), into the app's log under the server's name."""
+        level = SERVER_LOG_LEVELS.get(params.level, logging.ERROR)
+        logger.log(level, "MCP server %s (%s): %s", self.config.name, params.logger or "-", params.data)
+
+    async def _open(self, stack: contextlib.AsyncExitStack) -> ClientSession:
+        """Transport, session, initialize and tool list, all within the connect timeout."""
+        async with asyncio.timeout(self._connect_timeout):
+            self._stage = "opening the SSE stream" if self.config.transport == "sse" else "opening the connection"
+            read, write = (await stack.enter_async_context(self._transport()))[:2]
+            session = ClientSession(read, write, client_info=CLIENT_INFO, logging_callback=self._log)
+            await stack.enter_async_context(session)
+            self._stage = "waiting for the answer to initialize"
+            await session.initialize()
+            self._stage = "waiting for the list of tools"
+            self.tools = list((await session.list_tools()).tools)
+        return session
+
+    def _unreachable(self, reason: str) -> str:
+        return f"Cannot reach MCP server {self.config.name} at {self.config.url}: {reason}"
+
     async def _own(self) -> None:
         """The owner task: open a session when asked, keep it until dropped or closed."""
         while not self._closed:
@@ -80,19 +119,22 @@ class ServerConnection:
                 break
             established = False
             try:
-                async with self._transport() as streams, ClientSession(streams[0], streams[1]) as session:
-                    async with asyncio.timeout(self._connect_timeout):
-                        await session.initialize()
-                        self.tools = list((await session.list_tools()).tools)
-                    self._session, self.error, established = session, None, True
+                async with contextlib.AsyncExitStack() as stack:
+                    session = await self._open(stack)
+                    self._session, self.error, self._timed_out, established = session, None, False, True
                     self.connects += 1
                     self._settle()
                     await self._drop.wait()
             except Exception as exc:  # any transport failure means "unavailable", with its reason
-                verb = "Lost the connection to" if established else "Cannot reach"
-                self.error = f"{verb} MCP server {self.config.name} at {self.config.url}: {describe(exc)}"
+                self._timed_out = isinstance(innermost(exc), TimeoutError) and not established
+                if established:
+                    self.error = f"Lost the connection to MCP server {self.config.name}: {describe(exc)}"
+                elif self._timed_out:
+                    self.error = self._unreachable(f"no answer within {self._connect_timeout:g} s ({self._stage})")
+                else:
+                    self.error = self._unreachable(describe(exc))
             finally:
-                self._session = None
+                self._session, self._stage = None, ""
                 self._drop.clear()
                 if not established:
                     self._settle()
@@ -104,19 +146,27 @@ class ServerConnection:
         self._waiters.clear()
 
     async def connect(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109  (bounded wait for the owner)
-        """Make sure a session is open, waiting at most `timeout` seconds; whether one is."""
+        """Make sure a session is open, waiting at most `timeout` seconds (the owner's own bound, the connect
+        timeout, by default); whether one is. After an attempt that ran out of time, another is started in the
+        background and this returns at once: `error` says why there is no session."""
         if self._session is not None:
             return True
         if self._closed:
             return False
         if self._owner is None or self._owner.done():
             self._owner = asyncio.create_task(self._own(), name=f"mcp-{self.config.name}")
+        self._wanted.set()
+        if self._timed_out:
+            return False
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
-        self._wanted.set()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout if timeout is not None else self._connect_timeout + 1):
+        limit = timeout if timeout is not None else self._connect_timeout + 1  # the owner settles first
+        try:
+            async with asyncio.timeout(limit):
                 await asyncio.shield(waiter)
+        except TimeoutError:
+            if self._session is None and self._stage:
+                self.error = self._unreachable(f"no answer within {round(limit, 1):g} s so far ({self._stage})")
         return self._session is not None
 
     async def ping(self, timeout: float) -> str | None:  # noqa: ASYNC109  (the check's limit, enforced below)

@@ -115,7 +115,11 @@ class McpHub:
             await self._reconnect_missing(deadline - time.monotonic())
             route = self._route_table().get(name)
         if route is None:
-            down = [c.error or f"{c.config.name} has not answered yet." for c in self.connections if not c.connected]
+            down = [
+                c.error or f"MCP server {c.config.name} has not answered yet."
+                for c in self.connections
+                if not c.connected
+            ]
             if down:
                 return ToolResult.failure("", name, f"The tool {name} is unavailable right now. {' '.join(down)}")
             known = ", ".join(sorted(self._routes)) or "none right now"

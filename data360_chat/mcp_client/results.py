@@ -1,18 +1,24 @@
-"""Tool results as the assistant uses them: text, parsed data, a readable error, and observations for charts."""
+"""Tool results as the assistant uses them: text, parsed data, a readable error, observations for charts, and
+whatever else a tool returned (images, audio, resource links, embedded resources) kept as what it is."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from mcp.types import CallToolResult, TextContent
 
+from data360_chat.mcp_client.attachments import Attachment, read_content
+
 TRUNCATED = "… (result cut to {limit:,} characters)"
 DATA360_PREFIX = "data360_"  # Data360 tools answer JSON (but the URL tool): anything else is malformed
 TEXT_TOOLS = {"data360_get_data_api_url"}
 ROW_LISTS = ("data", "value", "values", "observations", "rows")
+ERROR_MAX_CHARS = 600
+MARKUP = re.compile(r"<(style|script)\b.*?</\1\s*>|<[^<>]{0,500}>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -43,18 +49,20 @@ class ToolResult:
     observations: list[Observation] = field(default_factory=list)
     duration_ms: int = 0
     viz_spec: dict[str, Any] | None = None  # a viz-spec tool's Vega-Lite spec, loaded (see `specs`)
+    attachments: list[Attachment] = field(default_factory=list)  # non-text content, described in `text`
 
     @classmethod
     def failure(cls, server: str, tool: str, error: str, duration_ms: int = 0) -> ToolResult:
         """A failed call."""
+        error = readable(error)
         return cls(server, tool, False, f"Error: {error}", None, error, [], duration_ms)
 
 
-def _text_of(result: CallToolResult) -> str:
-    parts = [item.text for item in result.content if isinstance(item, TextContent)]
-    if not parts and result.content:
-        parts = [f"[{item.type} content]" for item in result.content]
-    return "\n".join(parts)
+def readable(error: str, limit: int = ERROR_MAX_CHARS) -> str:
+    """An error as a person reads it: markup dropped, whitespace folded, cut to `limit` characters (a server may
+    pass on a whole HTML error page from the service behind it)."""
+    text = " ".join(MARKUP.sub(" ", error).split()) if "<" in error else " ".join(error.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _json_or_none(text: str) -> Any:
@@ -64,15 +72,16 @@ def _json_or_none(text: str) -> Any:
         return None
 
 
-def _data_of(result: CallToolResult, text: str) -> Any:
-    """Structured content, else the text as JSON, else one value per content item (a returned list)."""
+def _data_of(result: CallToolResult) -> Any:
+    """Structured content (a wrapped `{"result": ...}` unwrapped, a JSON string parsed), else the text as JSON,
+    else one value per text block (a list sent an item a block)."""
     if result.structured_content is not None:
         data = result.structured_content
         if isinstance(data, dict) and set(data) == {"result"}:
             data = data["result"]  # a wrapped non-object return value
-        return _json_or_none(data) if isinstance(data, str) else data
-    data = _json_or_none(text)
+        return _json_or_none(data) if isinstance(data, str) and data.lstrip()[:1] in ("{", "[") else data
     texts = [item.text for item in result.content if isinstance(item, TextContent)]
+    data = _json_or_none("\n".join(texts)) if texts else None
     if data is None and len(texts) > 1:
         data = [_json_or_none(part) if part.lstrip()[:1] in ("{", "[") else part for part in texts]
     return data
@@ -85,6 +94,10 @@ def _error_in(data: Any) -> str | None:
     if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict) and data[0].get("error"):
         return str(data[0]["error"])
     return None
+
+
+def _first_of(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    return next((record[key] for key in keys if record.get(key)), None)
 
 
 def _year(value: Any) -> int | str | None:
@@ -128,26 +141,29 @@ def observations_in(data: Any) -> list[Observation]:
                 year=year,
                 value=value,
                 unit=row.get("UNIT_MEASURE") or metadata.get("unit") or metadata.get("measurement_unit"),
-                definition=str(metadata.get("definition") or metadata.get("definition_long") or ""),
+                definition=str(_first_of(metadata, ("definition", "definition_short", "definition_long")) or ""),
             )
         )
     return found
 
 
 def parse_result(server: str, tool: str, result: CallToolResult, duration_ms: int, max_chars: int) -> ToolResult:
-    """A `ToolResult` from the SDK's result: JSON parsed, errors found, observations extracted."""
-    text = _text_of(result)
-    data = _data_of(result, text)
+    """A `ToolResult` from the SDK's result: JSON parsed, errors found, observations extracted, attachments kept."""
+    text, attachments = read_content(result.content, max_chars)
+    data = _data_of(result)
     if len(text) > max_chars:
         text = text[:max_chars] + TRUNCATED.format(limit=max_chars)
+
+    def failed(error: str) -> ToolResult:
+        return ToolResult(server, tool, False, text, data, readable(error), [], duration_ms, None, attachments)
+
     if result.is_error:
-        message = text.strip() or "The tool reported an error without a message."
-        return ToolResult(server, tool, False, text, data, message, [], duration_ms)
+        return failed(text.strip() or "The tool reported an error without a message.")
     error = _error_in(data)
     if error:
-        return ToolResult(server, tool, False, text, data, error, [], duration_ms)
+        return failed(error)
     if not text.strip() and data is None:
-        return ToolResult(server, tool, False, text, None, "The tool returned nothing.", [], duration_ms)
-    if data is None and tool.startswith(DATA360_PREFIX) and tool not in TEXT_TOOLS:
-        return ToolResult(server, tool, False, text, None, f"The tool {tool} returned malformed data.", [], duration_ms)
-    return ToolResult(server, tool, True, text, data, None, observations_in(data), duration_ms)
+        return failed("The tool returned nothing.")
+    if data is None and not attachments and tool.startswith(DATA360_PREFIX) and tool not in TEXT_TOOLS:
+        return failed(f"The tool {tool} returned malformed data.")
+    return ToolResult(server, tool, True, text, data, None, observations_in(data), duration_ms, None, attachments)

@@ -20,12 +20,6 @@ def hub_for(*servers: tuple[str, str, str]) -> McpHub:
     return McpHub(Settings(data360_mcp_url=None, extra_mcp_servers=json.dumps(extra), tool_timeout=5))
 
 
-@pytest.fixture
-def faults() -> FaultServer:
-    with fault_server() as server:
-        yield server
-
-
 async def test_calls_reuse_one_session(faults: FaultServer) -> None:
     hub = hub_for(("faults", faults.url, "http"))
     await hub.start()

@@ -165,7 +165,7 @@ async def test_metadata_disaggregation_codelists_and_lists(hub: McpHub) -> None:
     assert {kind["id"] for kind in kinds.data["chart_types"]} >= {"line", "bar", "point", "area"}
 
 
-async def test_viz_spec_is_inline_and_the_data_url_serves_the_same_rows(hub: McpHub) -> None:
+async def test_viz_spec_is_fetched_from_its_url_and_the_data_url_serves_the_same_rows(hub: McpHub) -> None:
     arguments = {**KENYA_NIGERIA, "end_year": 2010, "country_code": "KEN,NGA"}
     spec = await hub.call("data360_get_viz_spec", arguments)
     assert spec.ok and spec.viz_spec["mark"]["type"] == "line"

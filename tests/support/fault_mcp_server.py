@@ -4,14 +4,18 @@
 
 Tools: `echo(text)`, `sleep(seconds)`, `fail()` (an error result), `data360_garbage()` (not JSON, where JSON is due) and
 `crash()` (the process exits), `data360_get_viz_spec(chart)` (a URL to a spec stored at `GET /charts/{chart}`:
-`line`, or `huge` and `slow` that a client must refuse). `GET /stats` tells how many sessions were opened (initialize
-requests).
+`line`, or `huge` and `slow` that a client must refuse), and tools answering content that is not text: `picture()` (an
+image and its caption), `sound()` (audio), `linked()` (a resource link), `embedded()` (a text and a binary resource).
+`noisy()` sends a log message before it answers. `GET /stats` tells how many sessions were opened (initialize
+requests) and the `clientInfo` each one gave.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import json
 import os
 import subprocess
 import sys
@@ -22,15 +26,27 @@ from dataclasses import dataclass
 
 import httpx
 import uvicorn
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import (
+    AudioContent,
+    BlobResourceContents,
+    ContentBlock,
+    EmbeddedResource,
+    ImageContent,
+    ResourceLink,
+    TextContent,
+    TextResourceContents,
+)
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from data360_chat.settings import PROJECT_ROOT
 from tests.support.net import free_port
 
-STATS = {"sessions": 0}
+STATS: dict = {"sessions": 0, "clients": []}
+PNG = base64.b64encode(bytes.fromhex("89504e470d0a1a0a") + b"\x00" * 120).decode()  # 128 bytes, PNG signature
+CSV = "country,value\nKEN,1.5\n"
 BASE = {"url": ""}
 LINE_SPEC = {
     "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
@@ -69,6 +85,37 @@ def build() -> MCPServer:
     def viz_spec(chart: str) -> dict:
         """Like the public server: the URL where the chart's spec is stored."""
         return {"url": f"{BASE['url']}/charts/{chart}", "error": None}
+
+    @server.tool()
+    def picture() -> list[ContentBlock]:
+        """A chart as an image, with its caption."""
+        return [TextContent(text="GDP of Kenya"), ImageContent(data=PNG, mime_type="image/png")]
+
+    @server.tool()
+    def sound() -> list[ContentBlock]:
+        """A recording."""
+        return [AudioContent(data=base64.b64encode(b"RIFF" + b"\x00" * 40).decode(), mime_type="audio/wav")]
+
+    @server.tool()
+    def linked() -> list[ContentBlock]:
+        """A file kept elsewhere."""
+        link = ResourceLink(
+            name="kenya.csv", uri=f"{BASE['url']}/files/kenya.csv", mime_type="text/csv", description="Rows", size=5120
+        )
+        return [TextContent(text="The rows are in a file."), link]
+
+    @server.tool()
+    def embedded() -> list[ContentBlock]:
+        """A text resource and a binary one, sent inside the result."""
+        text = TextResourceContents(uri="data360://kenya.csv", mime_type="text/csv", text=CSV)
+        blob = BlobResourceContents(uri="data360://kenya.png", mime_type="image/png", blob=PNG)
+        return [EmbeddedResource(resource=text), EmbeddedResource(resource=blob)]
+
+    @server.tool()
+    async def noisy(ctx: Context) -> str:
+        """Log a warning to the client, then answer."""
+        await ctx.warning("the disk is almost full")
+        return "done"
 
     @server.tool()
     def crash() -> str:
@@ -112,6 +159,7 @@ def main() -> None:
             messages.append(message)
             if b'"method":"initialize"' in message.get("body", b"").replace(b" ", b""):
                 STATS["sessions"] += 1
+                STATS["clients"].append(json.loads(message["body"])["params"]["clientInfo"])
             return await app(scope, replay, send)
         return await app(scope, receive, send)
 
@@ -131,9 +179,13 @@ class FaultServer:
         """The MCP endpoint."""
         return f"http://127.0.0.1:{self.port}/" + ("sse" if self.transport == "sse" else "mcp")
 
+    def stats(self) -> dict:
+        """Sessions opened so far (`sessions`) and the `clientInfo` of each (`clients`)."""
+        return httpx.get(f"http://127.0.0.1:{self.port}/stats", timeout=5).json()
+
     def sessions(self) -> int:
         """Sessions opened so far."""
-        return httpx.get(f"http://127.0.0.1:{self.port}/stats", timeout=5).json()["sessions"]
+        return self.stats()["sessions"]
 
     def start(self) -> None:
         """Start (or restart) the process on the same port and wait until it answers."""
