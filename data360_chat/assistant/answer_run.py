@@ -105,6 +105,7 @@ class AnswerRun:
         self.runs: list[ToolRun] = []
         self.prompt_tokens = 0
         self.completion_tokens = 0
+        self.first_token_ms: int | None = None
         self.usage_known = True
         self.turn_open = False
         self.model = model_routes(settings)[0].model
@@ -149,6 +150,8 @@ class AnswerRun:
                         separate = False
                         self.pieces.append("\n\n")
                         yield TextDelta("\n\n")
+                    if self.first_token_ms is None:
+                        self.first_token_ms = self.latency_ms()
                     self.pieces.append(item)
                     self.saver.offer(self.pieces)
                     yield TextDelta(item)
@@ -258,7 +261,9 @@ class AnswerRun:
             prompt_tokens=prompt,
             completion_tokens=completion,
             latency_ms=latency,
+            first_token_ms=self.first_token_ms,
             grounded_share=grounding.share,
+            numbers_checked=grounding.checked,
             sources=sources,
         )
         for chart, chart_id in zip(charts, chart_ids, strict=True):
@@ -295,6 +300,7 @@ class AnswerRun:
             prompt_tokens=prompt,
             completion_tokens=completion,
             latency_ms=latency,
+            first_token_ms=self.first_token_ms,
         )
         return latency
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -137,6 +138,7 @@ class Message(SQLModel, table=True):
             unique=True,
             postgresql_where=text("status = 'streaming'"),
         ),
+        Index("ix_messages_created", "created_at"),
         Index(
             "ix_messages_content_trgm",
             "content",
@@ -155,7 +157,9 @@ class Message(SQLModel, table=True):
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     latency_ms: int | None = None
+    first_token_ms: int | None = None
     grounded_share: float | None = None
+    numbers_checked: int | None = None
     sources: list[dict[str, Any]] | None = _json()
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
@@ -168,6 +172,7 @@ class ToolCall(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(f"status IN {TOOL_CALL_STATUSES}", name="ck_tool_calls_status"),
         Index("ix_tool_calls_message", "message_id", "id"),
+        Index("ix_tool_calls_created", "created_at"),
     )
 
     id: int | None = _serial_id()
@@ -204,6 +209,7 @@ class Feedback(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("message_id", "user_id", name="uq_feedback_message_user"),
         CheckConstraint("rating IN (-1, 1)", name="ck_feedback_rating"),
+        Index("ix_feedback_created", "created_at"),
     )
 
     id: int | None = _serial_id()
@@ -212,3 +218,21 @@ class Feedback(SQLModel, table=True):
     rating: int = Field(sa_column=Column(SmallInteger, nullable=False))
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = _timestamp()
+
+
+class AuditEntry(SQLModel, table=True):
+    """One action an admin took on an account: who, what, whom, when (emails kept after an account is deleted)."""
+
+    __tablename__ = "admin_audit"
+    __table_args__ = (Index("ix_admin_audit_at", text("at DESC"), text("id DESC")),)
+
+    id: int | None = _serial_id()
+    at: datetime = _timestamp()
+    actor_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    )
+    actor_email: str = Field(sa_column=Column(String(320), nullable=False))
+    action: str = Field(sa_column=Column(String(40), nullable=False))
+    target_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid(), nullable=True))
+    target_email: str = Field(default="", sa_column=Column(String(320), nullable=False, server_default=""))
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -24,7 +24,9 @@ UPDATABLE = frozenset(
         "prompt_tokens",
         "completion_tokens",
         "latency_ms",
+        "first_token_ms",
         "grounded_share",
+        "numbers_checked",
         "sources",
     }
 )

@@ -1,0 +1,1 @@
+"""The admin area without Reflex: usage aggregates over a date range, prices, exports, account management, audit."""
