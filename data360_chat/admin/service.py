@@ -5,7 +5,7 @@ and returns views ready to show."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,14 +13,15 @@ from data360_chat.admin import accounts, audit, figures
 from data360_chat.admin.accounts import NotAdmin, Refused, acting_admin
 from data360_chat.admin.chat_access import ReviewedAnswer, answer_for_review, readable_conversation
 from data360_chat.admin.dashboards import DASHBOARDS, overview
-from data360_chat.admin.periods import DateRange, parse_range
+from data360_chat.admin.periods import BadRange, DateRange, parse_range
 from data360_chat.admin.usage import Rows
 from data360_chat.auth.identity import CurrentUser
 from data360_chat.auth.service import get_auth_service
 from data360_chat.db.engine import get_database
 from data360_chat.repositories.conversations import Conversation
+from data360_chat.web.safe_markdown import safe_markdown
 
-__all__ = ["NotAdmin", "Refused", "is_admin"]
+__all__ = ["BadRange", "NotAdmin", "Refused", "is_admin"]
 ACTION_LABELS = {
     "grant_admin": "made admin",
     "revoke_admin": "removed admin",
@@ -53,64 +54,95 @@ def _share(value: float | None) -> str:
 
 
 @dataclass
+class Kpi:
+    """One figure over the whole range."""
+
+    label: str = ""
+    value: str = ""
+    hint: str = ""
+
+
+@dataclass
+class ModelItem:
+    """Tokens and cost of one model."""
+
+    model: str = ""
+    answers: str = ""
+    tokens: str = ""
+    cost: str = ""
+
+
+@dataclass
+class ToolItem:
+    """Calls, failures and latency of one tool."""
+
+    tool: str = ""
+    calls: str = ""
+    failures: str = ""
+    latency: str = ""
+
+
+@dataclass
+class CommentItem:
+    """A rating with a comment, and the answer it is about."""
+
+    at: str = ""
+    up: bool = True
+    comment: str = ""
+    message_id: int = 0
+    author: str = ""
+
+
+@dataclass
 class UsageView:
     """Everything the dashboards page shows for one range."""
 
     start: str
     end: str
-    kpis: list[dict[str, str]] = field(default_factory=list)
+    kpis: list[Kpi] = field(default_factory=list)
     figures: dict[str, dict[str, Any]] = field(default_factory=dict)
-    models: list[dict[str, str]] = field(default_factory=list)
-    tools: list[dict[str, str]] = field(default_factory=list)
-    comments: list[dict[str, str]] = field(default_factory=list)
+    models: list[ModelItem] = field(default_factory=list)
+    tools: list[ToolItem] = field(default_factory=list)
+    comments: list[CommentItem] = field(default_factory=list)
     query: str = ""
 
 
-def _kpis(numbers: dict[str, Any]) -> list[dict[str, str]]:
-    cost = f"${numbers['cost_usd']:,.2f}" + ("" if numbers["cost_complete"] else " + unknown")
+def _kpis(numbers: dict[str, Any]) -> list[Kpi]:
+    cost = numbers["cost_usd"]
+    priced = "from LiteLLM's prices" if numbers["cost_complete"] else "some models unpriced"
     ratings = numbers["up"] + numbers["down"]
     return [
-        {"label": "Questions", "value": _number(numbers["questions"]), "hint": f"{numbers['answers']:,} answers"},
-        {"label": "Active users", "value": _number(numbers["active_users"]), "hint": "asked at least once"},
-        {"label": "Estimated cost", "value": cost, "hint": "LiteLLM prices"},
-        {
-            "label": "First token (p50)",
-            "value": _seconds(numbers["first_token_p50"]),
-            "hint": f"answer {_seconds(numbers['answer_p50'])}",
-        },
-        {"label": "Thumbs up", "value": _share(numbers["up_share"]), "hint": f"of {ratings:,} ratings"},
-        {"label": "Numbers grounded", "value": _share(numbers["grounded_share"]), "hint": f"of {numbers['numbers']:,}"},
+        Kpi("Questions", _number(numbers["questions"]), f"{numbers['answers']:,} answers"),
+        Kpi("Active users", _number(numbers["active_users"]), "asked at least once"),
+        Kpi("Estimated cost", f"${cost:,.2f}" if cost >= 1 else f"${cost:.4f}", priced),
+        Kpi("First token (p50)", _seconds(numbers["first_token_p50"]), f"answer {_seconds(numbers['answer_p50'])}"),
+        Kpi("Thumbs up", _share(numbers["up_share"]), f"of {ratings:,} ratings"),
+        Kpi("Numbers grounded", _share(numbers["grounded_share"]), f"of {numbers['numbers']:,} checked"),
     ]
 
 
-def _model_row(row: dict[str, Any]) -> dict[str, str]:
+def _model_row(row: dict[str, Any]) -> ModelItem:
     cost = row["cost_usd"]
-    return {
-        "model": row["model"],
-        "answers": f"{row['answers']:,}",
-        "tokens": f"{row['prompt_tokens']:,} + {row['completion_tokens']:,}",
-        "cost": cost if cost == "unknown" else f"${cost:,.4f}",
-    }
+    return ModelItem(
+        row["model"],
+        f"{row['answers']:,}",
+        f"{row['prompt_tokens']:,} + {row['completion_tokens']:,}",
+        cost if cost == "unknown" else f"${cost:,.4f}",
+    )
 
 
-def _tool_row(row: dict[str, Any]) -> dict[str, str]:
+def _tool_row(row: dict[str, Any]) -> ToolItem:
     failed = row["failures"] / row["calls"] if row["calls"] else 0.0
-    return {
-        "tool": row["tool"],
-        "calls": f"{row['calls']:,}",
-        "failures": f"{row['failures']:,} ({failed:.0%})",
-        "latency": f"{_number(row['p50_ms'], ' ms')} / {_number(row['p95_ms'], ' ms')}",
-    }
+    return ToolItem(
+        row["tool"],
+        f"{row['calls']:,}",
+        f"{row['failures']:,} ({failed:.0%})",
+        f"{_number(row['p50_ms'], ' ms')} / {_number(row['p95_ms'], ' ms')}",
+    )
 
 
-def _comment(row: dict[str, Any]) -> dict[str, str]:
-    return {
-        "at": _when(row["at"]),
-        "rating": "up" if row["rating"] > 0 else "down",
-        "comment": row["comment"],
-        "message_id": str(row["message_id"]),
-        "author": row["author"],
-    }
+def _comment(row: dict[str, Any]) -> CommentItem:
+    return CommentItem(_when(row["at"]), row["rating"] > 0, row["comment"], row["message_id"], row["author"])
 
 
 async def usage(actor: CurrentUser, start: str = "", end: str = "") -> UsageView:
@@ -140,10 +172,36 @@ async def table(actor: CurrentUser, name: str, period: DateRange) -> Rows | None
 
 
 @dataclass
+class AccountItem:
+    """One account in the list."""
+
+    id: str = ""
+    email: str = ""
+    name: str = ""
+    admin: bool = False
+    active: bool = True
+    created: str = ""
+    last_login: str = ""
+    chats: str = ""
+    you: bool = False
+
+
+@dataclass
+class AuditItem:
+    """One admin action."""
+
+    at: str = ""
+    actor: str = ""
+    action: str = ""
+    target: str = ""
+    detail: str = ""
+
+
+@dataclass
 class AccountsView:
     """A page of accounts."""
 
-    rows: list[dict[str, Any]]
+    rows: list[AccountItem]
     total: int
     page: int
     pages: int
@@ -155,17 +213,17 @@ async def find_accounts(actor: CurrentUser, query: str = "", page: int = 1) -> A
         await acting_admin(session, actor.id)
         found = await accounts.list_accounts(session, query, page)
     rows = [
-        {
-            "id": str(row.id),
-            "email": row.email,
-            "name": row.display_name,
-            "admin": row.is_admin,
-            "active": row.is_active,
-            "created": _when(row.created_at),
-            "last_login": _when(row.last_login_at),
-            "chats": f"{row.chats:,}",
-            "you": row.id == actor.id,
-        }
+        AccountItem(
+            str(row.id),
+            row.email,
+            row.display_name,
+            row.is_admin,
+            row.is_active,
+            _when(row.created_at),
+            _when(row.last_login_at),
+            f"{row.chats:,}",
+            row.id == actor.id,
+        )
         for row in found.rows
     ]
     return AccountsView(rows, found.total, found.page, found.pages)
@@ -186,27 +244,28 @@ async def change_account(actor: CurrentUser, target_id: str, action: str) -> str
     return done
 
 
-async def audit_log(actor: CurrentUser) -> list[dict[str, str]]:
+async def audit_log(actor: CurrentUser) -> list[AuditItem]:
     """The newest admin actions."""
     async with get_database().session() as session:
         await acting_admin(session, actor.id)
         entries = await audit.latest(session)
     return [
-        {
-            "at": _when(entry.at),
-            "actor": entry.actor_email,
-            "action": ACTION_LABELS.get(entry.action, entry.action),
-            "target": entry.target_email,
-            "detail": entry.detail,
-        }
+        AuditItem(
+            _when(entry.at),
+            entry.actor_email,
+            ACTION_LABELS.get(entry.action, entry.action),
+            entry.target_email,
+            entry.detail,
+        )
         for entry in entries
     ]
 
 
 async def review_answer(actor: CurrentUser, message_id: int) -> ReviewedAnswer | None:
-    """An answer someone rated, with its question (None when it is gone)."""
+    """An answer someone rated, with its question (None when it is gone); its Markdown made safe to render."""
     async with get_database().session() as session:
-        return await answer_for_review(session, actor.id, message_id)
+        answer = await answer_for_review(session, actor.id, message_id)
+    return replace(answer, answer=safe_markdown(answer.answer)) if answer is not None else None
 
 
 async def readable_chat(reader: CurrentUser, chat_id: uuid.UUID) -> Conversation | None:

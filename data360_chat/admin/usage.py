@@ -46,7 +46,7 @@ async def activity(session: AsyncSession, period: DateRange) -> Rows:
 
 async def totals(session: AsyncSession, period: DateRange) -> dict[str, Any]:
     """For the whole range: questions, distinct active people, answers."""
-    sql = f"""
+    sql = """
         SELECT count(*) FILTER (WHERE m.role = 'user') AS questions,
                count(DISTINCT c.user_id) FILTER (WHERE m.role = 'user') AS active_users,
                count(*) FILTER (WHERE m.role = 'assistant') AS answers

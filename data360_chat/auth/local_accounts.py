@@ -124,11 +124,13 @@ class LocalAccounts:
         attempt = await self._count(self.sign_ins, f"account:{normalized}", f"ip:{ip or 'unknown'}")
         async with self.database.session() as session:
             user = await users.get_user_by_email(session, normalized) if normalized else None
-        stored_hash = user.password_hash if user is not None and user.is_active else None
+        stored_hash = user.password_hash if user is not None else None
         if not await verify_password(stored_hash, password):  # same work whether or not the account exists
             raise AccountError("wrong_credentials")
-        await self.sign_ins.give_back(attempt)
         assert user is not None and stored_hash is not None
+        if not user.is_active:  # told only to whoever knows the password
+            raise AccountError("account_disabled")
+        await self.sign_ins.give_back(attempt)
         changes: dict[str, object] = {"last_login_at": utcnow()}
         if needs_rehash(stored_hash):
             changes["password_hash"] = await hash_password(password)

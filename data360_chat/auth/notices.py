@@ -21,6 +21,7 @@ NOTICES: dict[str, str] = {
     "wrong_current_password": "The current password is wrong.",
     "no_local_password": "This account signs in through your organisation; change the password there.",
     "account_gone": "This account no longer exists.",
+    "account_disabled": "This account is disabled. Ask an administrator to enable it again.",
     "local_disabled": "This server signs people in through their organisation.",
     "oidc_disabled": "Sign-in through an organisation is not set up on this server.",
     "bad_origin": "The form was sent from another site. Reload this page and try again.",

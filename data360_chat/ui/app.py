@@ -7,10 +7,14 @@ import reflex as rx
 from data360_chat.streams.runner import process_services
 from data360_chat.ui.components.problem_banner import problem_banner
 from data360_chat.ui.pages.account import account_page
+from data360_chat.ui.pages.admin_usage import admin_usage_page
+from data360_chat.ui.pages.admin_users import admin_users_page
 from data360_chat.ui.pages.chat import chat_page
 from data360_chat.ui.pages.sign_in import sign_in_page
 from data360_chat.ui.pages.sign_up import sign_up_page
 from data360_chat.ui.state.account import AccountState
+from data360_chat.ui.state.admin_usage import AdminUsageState
+from data360_chat.ui.state.admin_users import AdminUsersState
 from data360_chat.ui.state.auth import AuthFormState, AuthState, SessionGuard
 from data360_chat.ui.state.chat_actions import ChatActions
 from data360_chat.ui.state.problem import backend_problem
@@ -22,6 +26,8 @@ PAGES = [
     (sign_in_page, "/sign-in", "Sign in · Data360 Chat", [AuthFormState.load]),
     (sign_up_page, "/sign-up", "Create an account · Data360 Chat", [AuthFormState.load]),
     (account_page, "/account", "Your account · Data360 Chat", [AccountState.load]),
+    (admin_usage_page, "/admin", "Usage · Admin · Data360 Chat", [AdminUsageState.load]),
+    (admin_users_page, "/admin/users", "Users · Admin · Data360 Chat", [AdminUsersState.load]),
 ]
 
 

@@ -7,6 +7,7 @@ Requests authenticated by cookie that change something must come from a page of 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from data360_chat.admin.chat_access import readable_conversation
 from data360_chat.auth.identity import CurrentUser
 from data360_chat.auth.service import AuthService
 from data360_chat.db.models import Chat
@@ -25,6 +27,7 @@ from data360_chat.repositories.chats import delete_chat, get_chat, list_chats, r
 from data360_chat.repositories.conversations import Turn, load_conversation
 from data360_chat.repositories.feedback import set_feedback
 from data360_chat.web.chart_csv import csv_filename, rows_to_csv
+from data360_chat.web.chat_export import conversation_markdown, export_filename
 from data360_chat.web.errors import NO_STORE, json_error, read_json
 from data360_chat.web.requests import same_origin
 
@@ -198,6 +201,25 @@ class ApiRoutes:
         body = [message_json(turn) for turn in conversation.turns]
         return JSONResponse({"chat_id": str(chat_id), "messages": body}, headers=NO_STORE)
 
+    async def export(self, request: Request, user: CurrentUser) -> Response:
+        chat_id = _chat_id(request)
+        extension = request.path_params["format"]
+        if chat_id is None or extension not in ("md", "json"):
+            return not_found()
+        async with self.service().database.session() as session:
+            conversation = await readable_conversation(session, user.id, chat_id)
+        if conversation is None:
+            return not_found()
+        if extension == "md":
+            body = conversation_markdown(conversation, charts_url=f"{PREFIX}/charts")
+            media_type = "text/markdown; charset=utf-8"
+        else:
+            messages = [message_json(turn) for turn in conversation.turns]
+            body = json.dumps({"chat": chat_json(conversation.chat), "messages": messages}, ensure_ascii=False)
+            media_type = "application/json"
+        disposition = f'attachment; filename="{export_filename(conversation.chat.title, extension)}"'
+        return Response(body, media_type=media_type, headers={**NO_STORE, "Content-Disposition": disposition})
+
     async def feedback(self, request: Request, user: CurrentUser) -> Response:
         message_id = _row_id(request, "message_id")
         if message_id is None:
@@ -245,6 +267,7 @@ class ApiRoutes:
             Route(f"{PREFIX}/chats", auth(self.chats), methods=["GET"]),
             Route(f"{PREFIX}/chats/{{chat_id}}", auth(self.chat), methods=["GET", "PATCH", "DELETE"]),
             Route(f"{PREFIX}/chats/{{chat_id}}/messages", auth(self.messages), methods=["GET"]),
+            Route(f"{PREFIX}/chats/{{chat_id}}/export.{{format}}", auth(self.export), methods=["GET"]),
             Route(f"{PREFIX}/messages/{{message_id}}/feedback", auth(self.feedback), methods=["PUT"]),
             Route(f"{PREFIX}/charts/{{chart_id}}.csv", auth(self.chart_csv), methods=["GET"]),
             Route(f"{PREFIX}/{{rest:path}}", self.unknown),

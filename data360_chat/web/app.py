@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from data360_chat.auth.service import AuthService, get_auth_service
+from data360_chat.web.admin_routes import AdminRoutes, admin_gate
 from data360_chat.web.api_routes import ApiRoutes
 from data360_chat.web.auth_routes import AuthRoutes
 from data360_chat.web.body_limit import limit_request_bodies
@@ -16,12 +17,21 @@ from data360_chat.web.health_routes import health_routes
 
 
 def build_web_app(service: Callable[[], AuthService] = get_auth_service) -> Starlette:
-    """Sign-in routes and the JSON API, over the given sign-in service (the process-wide one by default).
+    """Sign-in routes, the JSON API and the admin downloads, over the given sign-in service (the process-wide one
+    by default).
 
     Reflex mounts itself inside this app, so the body limit and the error pages apply to its HTTP routes too.
     """
     return Starlette(
-        routes=[*AuthRoutes(service).routes(), *ApiRoutes(service).routes(), *health_routes()],
-        middleware=[Middleware(limit_request_bodies, max_bytes=lambda: service().settings.max_request_bytes)],
+        routes=[
+            *AuthRoutes(service).routes(),
+            *ApiRoutes(service).routes(),
+            *AdminRoutes(service).routes(),
+            *health_routes(),
+        ],
+        middleware=[
+            Middleware(limit_request_bodies, max_bytes=lambda: service().settings.max_request_bytes),
+            Middleware(admin_gate, service=service),
+        ],
         exception_handlers={Exception: server_error},
     )

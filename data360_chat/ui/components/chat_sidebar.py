@@ -6,13 +6,23 @@ from __future__ import annotations
 import reflex as rx
 
 from data360_chat.chats.views import ChatItem
+from data360_chat.ui.state.auth import AuthState
 from data360_chat.ui.state.chat import ChatState
 from data360_chat.ui.state.chat_actions import ChatActions
 from data360_chat.ui.state.sidebar import SidebarState
 
 
+def export_item(chat: ChatItem, extension: str, label: str) -> rx.Component:
+    """A menu entry that downloads the whole chat from the server."""
+    return rx.dropdown_menu.item(
+        rx.icon("download", size=14),
+        label,
+        on_click=rx.download(url="/api/v1/chats/" + chat.id + f"/export.{extension}"),
+    )
+
+
 def chat_row(chat: ChatItem) -> rx.Component:
-    """One chat: opens it; a menu renames or deletes it."""
+    """One chat: opens it; a menu renames, exports or deletes it."""
     current = ChatState.chat_id == chat.id
     return rx.hstack(
         rx.button(
@@ -38,6 +48,9 @@ def chat_row(chat: ChatItem) -> rx.Component:
                 rx.dropdown_menu.item(
                     rx.icon("pencil", size=14), "Rename", on_click=SidebarState.start_rename(chat.id, chat.title)
                 ),
+                export_item(chat, "md", "Export as Markdown"),
+                export_item(chat, "json", "Export as JSON"),
+                rx.dropdown_menu.separator(),
                 rx.dropdown_menu.item(
                     rx.icon("trash-2", size=14),
                     "Delete",
@@ -160,6 +173,15 @@ def sidebar_content() -> rx.Component:
         rx.hstack(
             rx.link(
                 rx.hstack(rx.icon("user", size=14), "Account", align="center", spacing="1"), href="/account", size="2"
+            ),
+            rx.cond(
+                AuthState.is_admin,
+                rx.link(
+                    rx.hstack(rx.icon("shield", size=14), "Admin", align="center", spacing="1"),
+                    href="/admin",
+                    size="2",
+                    id="admin-link",
+                ),
             ),
             rx.spacer(),
             rx.color_mode.button(aria_label="Switch light or dark theme", size="1", variant="ghost"),
