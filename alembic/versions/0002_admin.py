@@ -19,7 +19,24 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("messages", sa.Column("first_token_ms", sa.Integer(), nullable=True))
     op.add_column("messages", sa.Column("numbers_checked", sa.Integer(), nullable=True))
-    op.create_index("ix_messages_created", "messages", ["created_at"], unique=False)
+    op.create_index(
+        "ix_messages_created",
+        "messages",
+        ["created_at"],
+        unique=False,
+        postgresql_include=[
+            "role",
+            "chat_id",
+            "status",
+            "model",
+            "prompt_tokens",
+            "completion_tokens",
+            "first_token_ms",
+            "latency_ms",
+            "grounded_share",
+            "numbers_checked",
+        ],
+    )
     op.create_index("ix_tool_calls_created", "tool_calls", ["created_at"], unique=False)
     op.create_index("ix_feedback_created", "feedback", ["created_at"], unique=False)
     op.create_table(

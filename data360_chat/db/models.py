@@ -138,7 +138,23 @@ class Message(SQLModel, table=True):
             unique=True,
             postgresql_where=text("status = 'streaming'"),
         ),
-        Index("ix_messages_created", "created_at"),
+        # The admin dashboards read answers over a date range from this index alone.
+        Index(
+            "ix_messages_created",
+            "created_at",
+            postgresql_include=[
+                "role",
+                "chat_id",
+                "status",
+                "model",
+                "prompt_tokens",
+                "completion_tokens",
+                "first_token_ms",
+                "latency_ms",
+                "grounded_share",
+                "numbers_checked",
+            ],
+        ),
         Index(
             "ix_messages_content_trgm",
             "content",

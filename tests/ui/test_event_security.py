@@ -29,6 +29,8 @@ from data360_chat.repositories.chats import create_chat
 from data360_chat.repositories.messages import add_user_message, start_answer, update_message
 from data360_chat.ui import app as _app  # noqa: F401  (registers every page and state)
 from data360_chat.ui.state.account import AccountState
+from data360_chat.ui.state.admin_usage import AdminUsageState
+from data360_chat.ui.state.admin_users import AdminUsersState
 from data360_chat.ui.state.chat import ChatState
 from data360_chat.ui.state.chat_actions import ChatActions
 from data360_chat.ui.state.sidebar import SidebarState
@@ -154,6 +156,8 @@ def argument_for(name: str, annotation: str, victim: Victim) -> Any:
         return str(victim.key_id)
     if "user" in lowered:
         return str(victim.user_id)
+    if name == "action":
+        return "delete"
     if name == "var_name":
         return "chat_id"
     if "list" in lowered:
@@ -179,9 +183,17 @@ def every_event(victim: Victim) -> list[Event]:
 def test_the_enumeration_reaches_every_handler_of_the_app(chat_app: ChatApp) -> None:
     victim = make_victim(chat_app)
     names = {f"{state.__name__}.{name}" for state, name, _ in every_event(victim)}
-    for state_class in (ChatActions, ChatState, SidebarState, StreamState, AccountState):
+    for state_class in (
+        ChatActions,
+        ChatState,
+        SidebarState,
+        StreamState,
+        AccountState,
+        AdminUsageState,
+        AdminUsersState,
+    ):
         assert {f"{state_class.__name__}.{name}" for name in state_class.event_handlers} <= names
-    assert "ChatActions.load" in names and "AccountState.create_key" in names
+    assert "ChatActions.load" in names and "AccountState.create_key" in names and "AdminUsersState.act" in names
 
 
 async def send_all(chat_app: ChatApp, victim: Victim, cookie: str | None, events: list[Event]) -> str:
