@@ -211,6 +211,7 @@ def test_every_action_on_accounts_works_and_is_audited(chat_app: ChatApp) -> Non
             "feedback": 0,
         }
         page.get_by_label("Search accounts").fill("")
+        expect(page.locator(".d360-account-row", has_text=admin_email)).to_have_count(1, timeout=TIMEOUT)
         for action in ("made admin", "removed admin", "disabled", "enabled", "deleted"):
             row = page.locator(".d360-audit-row", has_text=action).filter(has_text=target.email)
             expect(row.first).to_contain_text(admin_email)
