@@ -1,6 +1,6 @@
 """Sliding-window limits, counted before the work they guard: in this process, or in Redis for every replica.
 
-    limit = AttemptLimit(windows, limit=5, window=60)
+    limit = AttemptLimit(windows, limit=5, window=60, scope="sign_in")
     taken = await limit.take("account:ada@example.org", "ip:192.0.2.1")   # RateLimited when a key is full
     ...                                                                  # the guarded work
     await limit.give_back(taken)                                         # only for attempts that must not count
@@ -8,6 +8,7 @@
 Taking is atomic (one Lua script in Redis; one synchronous step in process), so parallel requests cannot all pass
 the check before any of them is counted. A refused attempt is not counted, and says how long until a slot frees.
 When Redis fails, counting goes on in process (each replica then counts on its own) until Redis answers again.
+Each refusal counts in `d360_rate_limit_refusals_total` under the limit's scope.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+
+from data360_chat.observability.metrics import rate_limit_refused
 
 log = logging.getLogger(__name__)
 
@@ -137,12 +140,13 @@ def windows_for(client: aioredis.Redis | None) -> Windows:
 
 
 class AttemptLimit:
-    """At most `limit` attempts per key within `window` seconds."""
+    """At most `limit` attempts per key within `window` seconds; `scope` names the limit in the metrics."""
 
-    def __init__(self, windows: Windows, *, limit: int, window: float) -> None:
+    def __init__(self, windows: Windows, *, limit: int, window: float, scope: str) -> None:
         self.windows = windows
         self.limit = limit
         self.window = window
+        self.scope = scope
 
     async def take(self, *keys: str) -> list[tuple[str, str]]:
         """Count one attempt against every key, or none of them and `RateLimited` if any key is full."""
@@ -151,6 +155,7 @@ class AttemptLimit:
             attempt, wait = await self.windows.take(key, limit=self.limit, window=self.window)
             if attempt is None:
                 await self.give_back(taken)
+                rate_limit_refused(self.scope)
                 raise RateLimited(wait)
             taken.append((key, attempt))
         return taken

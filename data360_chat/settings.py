@@ -53,6 +53,9 @@ class Settings(BaseSettings):
         description="Public address of the app (`https://chat.example.org`): OIDC redirects, CORS, the websocket.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log verbosity.")
+    log_format: Literal["json", "text"] = Field(
+        "json", description="Log lines on stdout: one JSON object each, or text for people (`make run` sets `text`)."
+    )
     max_request_bytes: int = Field(1024 * 1024, ge=1024, description="Largest HTTP request body accepted, in bytes.")
 
     # --- Data360 over MCP ----------------------------------------------------------------------------------
@@ -138,6 +141,17 @@ class Settings(BaseSettings):
         0,
         ge=0,
         description="Reverse proxies in front of the app whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.",
+    )
+
+    # --- Observability -------------------------------------------------------------------------------------
+    metrics_enabled: bool = Field(True, description="Serve Prometheus metrics on `/metrics` and record them.")
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None,
+        description="OTLP/HTTP collector (`http://collector:4318`); spans go to its `/v1/traces`. Unset: no tracing.",
+    )
+    otel_service_name: str = Field("data360-chat", description="`service.name` of the exported traces.")
+    otel_record_content: bool = Field(
+        False, description="Put questions and answer text on the trace spans (off: sizes and counts only)."
     )
 
     _split_lists = field_validator("mcp_allowed_hosts", "admin_emails", "oidc_admin_values", mode="before")(_split_csv)

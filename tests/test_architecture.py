@@ -13,7 +13,8 @@ from data360_chat.settings import PROJECT_ROOT
 PACKAGE = PROJECT_ROOT / "data360_chat"
 MAX_LINES = 400
 # What the UI may import from the rest of the app: the chats and admin facades, accounts, settings; the app module
-# also wires the HTTP routes and the process's services.
+# also wires the HTTP routes and the process's services (observability included), and each page event opens its
+# log context.
 UI_FACADES = (
     "data360_chat.chats",
     "data360_chat.admin.service",
@@ -22,7 +23,13 @@ UI_FACADES = (
     "data360_chat.ui",
 )
 UI_WIRING = {
-    "data360_chat.ui.app": ("data360_chat.web.app", "data360_chat.web.security_headers", "data360_chat.streams")
+    "data360_chat.ui.app": (
+        "data360_chat.web.app",
+        "data360_chat.web.security_headers",
+        "data360_chat.streams",
+        "data360_chat.observability",
+    ),
+    "data360_chat.ui.state.auth": ("data360_chat.observability.context",),
 }
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# System packages the tests need: Debian's Chromium (browser tests), a Redis server binary and nginx (the reverse
-# proxy test). With the argument `image`: what `make image` needs instead (podman, runc, mmdebstrap).
+# System packages the tests need: Debian's Chromium (browser tests), a Redis server binary, nginx (the reverse
+# proxy test) and Prometheus (it scrapes the running app's metrics). With the argument `image`: what `make image` needs instead (podman, runc, mmdebstrap).
 # Installs them with apt-get where allowed (root, or sudo without a password); says what to install otherwise.
 set -euo pipefail
 
@@ -13,6 +13,7 @@ else
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  [ -x /usr/bin/prometheus ] || missing+=(prometheus)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

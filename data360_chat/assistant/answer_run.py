@@ -3,6 +3,7 @@
 While text streams it is saved at least every `SAVE_INTERVAL` seconds; at the end the answer is stored with its
 tool calls, charts, sources, usage, latency and the share of its numbers found in the data. Stop keeps the partial
 text as `cancelled` (the write completes even if the task is cancelled again); failures keep it as `error`.
+Each model turn with its tool calls is a span of the answer's trace; tokens count in the metrics per model.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from data360_chat.assistant.store import AnswerStore
 from data360_chat.assistant.tool_runs import ToolHub, ToolRun, assistant_message, execute, prepare, tool_message
 from data360_chat.assistant.vega import vega_lite_to_plotly
 from data360_chat.mcp_client.results import Observation, ToolResult
+from data360_chat.observability import metrics
+from data360_chat.observability.tracing import NO_SPAN, Span
 from data360_chat.repositories import NotFound
 from data360_chat.settings import Settings
 
@@ -92,7 +95,9 @@ class AnswerRun:
         settings: Settings,
         messages: list[dict[str, Any]],
         started: float,
+        span: Span = NO_SPAN,
     ) -> None:
+        """`span`: the answer's span in its trace (the model turns, tool calls and writes go under it)."""
         self.question = question
         self.message_id = message_id
         self.store = store
@@ -110,6 +115,7 @@ class AnswerRun:
         self.turn_open = False
         self.model = model_routes(settings)[0].model
         self.saver = ProgressSaver(store)
+        self.span = span
 
     @property
     def text(self) -> str:
@@ -136,37 +142,38 @@ class AnswerRun:
                 turn: TurnResult | None = None
                 self.turn_open = True
                 separate = bool(self.pieces) and not self.text[-1].isspace()
-                async for item in stream_turn(
-                    self.messages,
-                    tools=tools,
-                    settings=self.settings,
-                    deadline=self.deadline,
-                    tool_choice="none" if limit_reached else None,
-                ):
-                    if isinstance(item, TurnResult):
-                        turn = item
-                        continue
-                    if separate:
-                        separate = False
-                        self.pieces.append("\n\n")
-                        yield TextDelta("\n\n")
-                    if self.first_token_ms is None:
-                        self.first_token_ms = self.latency_ms()
-                    self.pieces.append(item)
-                    self.saver.offer(self.pieces)
-                    yield TextDelta(item)
-                assert turn is not None
-                self._count_usage(turn)
-                if not turn.tool_calls:
-                    break
-                if limit_reached:
-                    raise ModelError(
-                        f"The model kept asking for more data after {rounds} rounds of tool calls, "
-                        "so the answer was stopped."
-                    )
-                rounds += 1
-                async for event in self._run_tools(turn):
-                    yield event
+                with self.span.child("llm.round", round=rounds + 1) as round_span:
+                    async for item in stream_turn(
+                        self.messages,
+                        tools=tools,
+                        settings=self.settings,
+                        deadline=self.deadline,
+                        tool_choice="none" if limit_reached else None,
+                    ):
+                        if isinstance(item, TurnResult):
+                            turn = item
+                            continue
+                        if separate:
+                            separate = False
+                            self.pieces.append("\n\n")
+                            yield TextDelta("\n\n")
+                        if self.first_token_ms is None:
+                            self.first_token_ms = self.latency_ms()
+                        self.pieces.append(item)
+                        self.saver.offer(self.pieces)
+                        yield TextDelta(item)
+                    assert turn is not None
+                    self._count_usage(turn, round_span)
+                    if not turn.tool_calls:
+                        break
+                    if limit_reached:
+                        raise ModelError(
+                            f"The model kept asking for more data after {rounds} rounds of tool calls, "
+                            "so the answer was stopped."
+                        )
+                    rounds += 1
+                    async for event in self._run_tools(turn, round_span):
+                        yield event
         except ModelError as exc:
             async for event in self.fail(str(exc)):
                 yield event
@@ -174,24 +181,29 @@ class AnswerRun:
         async for event in self._complete():
             yield event
 
-    def _count_usage(self, turn: TurnResult) -> None:
+    def _count_usage(self, turn: TurnResult, span: Span) -> None:
         self.turn_open = False
         self.model = turn.model
+        span.set(model=turn.model, time_to_first_token_ms=turn.first_chunk_ms, tool_calls=len(turn.tool_calls))
+        span.content(text=turn.text)
         if turn.usage is None:
             self.usage_known = False
             return
         self.prompt_tokens += turn.usage[0]
         self.completion_tokens += turn.usage[1]
+        span.set(prompt_tokens=turn.usage[0], completion_tokens=turn.usage[1])
+        metrics.tokens_used(turn.model, prompt=turn.usage[0], completion=turn.usage[1])
 
-    async def _run_tools(self, turn: TurnResult) -> AsyncIterator[AnswerEvent]:
+    async def _run_tools(self, turn: TurnResult, span: Span) -> AsyncIterator[AnswerEvent]:
         """Run the turn's tool calls together; report each as it starts and finishes; feed results back."""
         runs = prepare(turn.tool_calls)
         self.runs.extend(runs)
-        await self.store.tools_started(runs)
+        with span.child("db.tools_started"):
+            await self.store.tools_started(runs)
         for run in runs:
             yield ToolStarted(run.call.call_id, run.row_id, run.call.name, run.arguments)
         timeout = min(self.settings.tool_timeout, self.remaining())
-        tasks = {asyncio.create_task(execute(run, self.hub, timeout)): run for run in runs}
+        tasks = {asyncio.create_task(self._run_tool(run, timeout, span)): run for run in runs}
         try:
             pending = set(tasks)
             while pending:
@@ -199,7 +211,6 @@ class AnswerRun:
                 for task in done:
                     run = tasks[task]
                     task.result()
-                    await self.store.tool_finished(run)
                     yield ToolFinished(run.call.call_id, run.row_id, run.call.name, run.ok, run.duration_ms, run.error)
         finally:
             for task in tasks:
@@ -207,6 +218,17 @@ class AnswerRun:
             await asyncio.gather(*tasks, return_exceptions=True)
         self.messages.append(assistant_message(turn.text, runs))
         self.messages.extend(tool_message(run, self.settings.tool_result_token_budget) for run in runs)
+
+    async def _run_tool(self, run: ToolRun, timeout: float, parent: Span) -> None:  # noqa: ASYNC109
+        """Run one call and store how it ended, as a span of the round that asked for it."""
+        with parent.child("tool.call", tool=run.call.name) as span:
+            span.content(arguments=run.call.arguments)
+            await execute(run, self.hub, timeout)
+            span.set(duration_ms=run.duration_ms, status="ok" if run.ok else "error")
+            if not run.ok:
+                span.failed(run.error or "the tool failed")
+            with span.child("db.tool_finished"):
+                await self.store.tool_finished(run)
 
     # --- the end ---------------------------------------------------------------------------------------------
 
@@ -254,18 +276,20 @@ class AnswerRun:
         grounding = self._grounding(sources)
         prompt, completion = self._usage()
         latency = self.latency_ms()
-        chart_ids = await self.store.complete(
-            charts,
-            content=self.text,
-            model=self.model,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            latency_ms=latency,
-            first_token_ms=self.first_token_ms,
-            grounded_share=grounding.share,
-            numbers_checked=grounding.checked,
-            sources=sources,
-        )
+        self.span.content(answer=self.text)
+        with self.span.child("db.complete", charts=len(charts)):
+            chart_ids = await self.store.complete(
+                charts,
+                content=self.text,
+                model=self.model,
+                prompt_tokens=prompt,
+                completion_tokens=completion,
+                latency_ms=latency,
+                first_token_ms=self.first_token_ms,
+                grounded_share=grounding.share,
+                numbers_checked=grounding.checked,
+                sources=sources,
+            )
         for chart, chart_id in zip(charts, chart_ids, strict=True):
             yield ChartReady(chart_id, chart.title, chart.figure, chart.source, chart.summary, chart.points)
         yield SourcesReady(sources)
@@ -291,17 +315,19 @@ class AnswerRun:
         await self.saver.stop()
         prompt, completion = self._usage()
         latency = self.latency_ms()
-        await self.store.end(
-            self.runs,
-            content=self.text,
-            status=status,
-            error=error,
-            model=self.model,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            latency_ms=latency,
-            first_token_ms=self.first_token_ms,
-        )
+        self.span.content(answer=self.text)
+        with self.span.child("db.end", status=status):
+            await self.store.end(
+                self.runs,
+                content=self.text,
+                status=status,
+                error=error,
+                model=self.model,
+                prompt_tokens=prompt,
+                completion_tokens=completion,
+                latency_ms=latency,
+                first_token_ms=self.first_token_ms,
+            )
         return latency
 
     async def cancelled(self) -> None:

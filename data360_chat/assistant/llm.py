@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import litellm
 from litellm.exceptions import MidStreamFallbackError
 
 from data360_chat.assistant.offline_model import OFFLINE_MODEL, register_offline_model
+from data360_chat.observability.metrics import first_token
 from data360_chat.settings import Settings
 
 RETRY_BASE_DELAY = 0.25
@@ -83,12 +85,14 @@ class RequestedCall:
 
 @dataclass
 class TurnResult:
-    """How a turn ended: its full text, the tool calls asked for, usage (None when not reported), the model."""
+    """How a turn ended: its full text, the tool calls asked for, usage (None when not reported), the model, and
+    milliseconds from the request to the first streamed chunk."""
 
     text: str
     tool_calls: list[RequestedCall]
     usage: tuple[int, int] | None
     model: str
+    first_chunk_ms: int | None = None
 
 
 @dataclass
@@ -242,7 +246,7 @@ async def _attempt(
     settings: Settings,
     deadline: float,
 ) -> AsyncIterator[str | TurnResult]:
-    """One request to one model: text pieces as they come, then the `TurnResult`."""
+    """One request to one model: text pieces as they come, then the `TurnResult` (time to first chunk measured)."""
     if route.offline:
         register_offline_model()
     arguments = dict(request, model=route.model, timeout=max(_remaining(deadline), 1.0))
@@ -257,12 +261,17 @@ async def _attempt(
     assembler = ToolCallAssembler()
     usage: tuple[int, int] | None = None
     watch = SilenceWatch(settings, deadline)
+    sent = time.perf_counter()
+    first_chunk: float | None = None
     try:
         async with asyncio.timeout(None) as scope:
             watch.start(scope)
             stream = await litellm.acompletion(**arguments)
             async for chunk in stream:
                 watch.received()
+                if first_chunk is None:
+                    first_chunk = time.perf_counter() - sent
+                    first_token(route.model, first_chunk)
                 delta = chunk.choices[0].delta if chunk.choices else None
                 content = delta.content if delta is not None else None
                 if content:
@@ -283,7 +292,8 @@ async def _attempt(
         watch.stop()
         if stream is not None:
             await _close(stream)
-    yield TurnResult("".join(text), assembler.calls(), usage, route.model)
+    first_ms = round(first_chunk * 1000) if first_chunk is not None else None
+    yield TurnResult("".join(text), assembler.calls(), usage, route.model, first_ms)
 
 
 async def _pause_before_retry(exc: BaseException, attempt: int, deadline: float) -> None:

@@ -5,6 +5,7 @@ the model with the Data360 tools until it answers (`AnswerRun`). Closing an entr
 at once (so a Stop is stored before the caller goes on). `regenerate()` and `edit_and_resend()` find the
 question through the same `AnswerStore` and answer it again. Stop (cancelling the consuming task or closing the
 stream) cancels the model request and the tool calls in flight and keeps the partial text as `cancelled`.
+Each answer is one trace (`observability.tracing`), counts in the metrics by how it ended and logs one line at its end.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import uuid
 from collections.abc import AsyncIterator
 
 from data360_chat.assistant.answer_run import AnswerRun
-from data360_chat.assistant.events import AnswerEvent, AnswerStarted
+from data360_chat.assistant.events import AnswerDone, AnswerEvent, AnswerFailed, AnswerStarted, UsageReported
 from data360_chat.assistant.llm import model_routes
 from data360_chat.assistant.prompt import system_prompt, trim_history
 from data360_chat.assistant.store import AnswerStore, open_store
 from data360_chat.assistant.tool_runs import ToolHub
 from data360_chat.db.engine import Database
+from data360_chat.observability import metrics
+from data360_chat.observability.tracing import Span, root_span
 from data360_chat.repositories import NotFound
 from data360_chat.settings import Settings
 
@@ -49,36 +52,61 @@ def check_message(text: str, settings: Settings) -> str:
     return text.strip()
 
 
+def _observe(event: AnswerEvent, span: Span) -> str | None:
+    """What the answer's span keeps of an event (tokens, the failure, how it ended); the status at the end."""
+    if isinstance(event, UsageReported):
+        span.set(prompt_tokens=event.prompt_tokens, completion_tokens=event.completion_tokens)
+    elif isinstance(event, AnswerFailed):
+        span.failed(event.message)
+    elif isinstance(event, AnswerDone):
+        span.set(status=event.status, duration_ms=event.latency_ms)
+        return event.status
+    return None
+
+
 async def _answer(
     store: AnswerStore, text: str, hub: ToolHub, settings: Settings, replace_from: int | None = None
 ) -> AsyncIterator[AnswerEvent]:
     question = check_message(text, settings)
     started = time.perf_counter()
     route = model_routes(settings)[0]
-    begun = await store.begin(question, route.model, replace_from)
-    history = trim_history([*begun.history, {"role": "user", "content": question}], settings.history_token_budget)
-    run = AnswerRun(
-        question=question,
-        message_id=begun.message_id,
-        store=store,
-        hub=hub,
-        settings=settings,
-        messages=[{"role": "system", "content": system_prompt()}, *history],
-        started=started,
-    )
-    try:
-        yield AnswerStarted(begun.chat_id, begun.user_message_id, begun.message_id, route.model, route.offline)
-        async with contextlib.aclosing(run.stream()) as events:
-            async for event in events:
+    with root_span("answer", model=route.model) as span:
+        with span.child("db.begin"):
+            begun = await store.begin(question, route.model, replace_from)
+        span.set(message_id=begun.message_id)
+        span.content(question=question)
+        history = trim_history([*begun.history, {"role": "user", "content": question}], settings.history_token_budget)
+        run = AnswerRun(
+            question=question,
+            message_id=begun.message_id,
+            store=store,
+            hub=hub,
+            settings=settings,
+            messages=[{"role": "system", "content": system_prompt()}, *history],
+            started=started,
+            span=span,
+        )
+        metrics.answer_started()
+        status = "cancelled"
+        try:
+            yield AnswerStarted(begun.chat_id, begun.user_message_id, begun.message_id, route.model, route.offline)
+            async with contextlib.aclosing(run.stream()) as events:
+                async for event in events:
+                    status = _observe(event, span) or status
+                    yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            await run.cancelled()
+            raise
+        except Exception as exc:
+            log.exception("answer %s failed", begun.message_id)
+            reason = f"Something went wrong while writing this answer ({type(exc).__name__}). Please try again."
+            async for event in run.fail(reason):
+                status = _observe(event, span) or status
                 yield event
-    except (asyncio.CancelledError, GeneratorExit):
-        await run.cancelled()
-        raise
-    except Exception as exc:
-        log.exception("answer %s failed", begun.message_id)
-        reason = f"Something went wrong while writing this answer ({type(exc).__name__}). Please try again."
-        async for event in run.fail(reason):
-            yield event
+        finally:
+            seconds = time.perf_counter() - started
+            metrics.answer_finished(status, seconds)
+            log.info("answer %s %s in %.1f s", begun.message_id, status, seconds)
 
 
 async def answer(

@@ -22,6 +22,7 @@ from data360_chat.auth.oidc_users import IdentityRules, account_for_claims
 from data360_chat.auth.secret_key import load_secret_key
 from data360_chat.auth.sessions import DatabaseSessions, RedisSessions, SessionPolicy, SessionStore
 from data360_chat.db.engine import Database, get_database
+from data360_chat.observability import context
 from data360_chat.rate_limits import AttemptLimit, windows_for
 from data360_chat.repositories.users import get_user, normalize_email
 from data360_chat.settings import Settings, get_settings
@@ -54,8 +55,8 @@ class AuthService:
         windows = windows_for(redis_client)
         self.local = LocalAccounts(
             database,
-            sign_ins=AttemptLimit(windows, limit=settings.login_rate_limit, window=60),
-            sign_ups=AttemptLimit(windows, limit=settings.signup_rate_limit, window=3600),
+            sign_ins=AttemptLimit(windows, limit=settings.login_rate_limit, window=60, scope="sign_in"),
+            sign_ups=AttemptLimit(windows, limit=settings.signup_rate_limit, window=3600, scope="sign_up"),
             signup_open=settings.signup_open,
             admin_emails=settings.admin_emails,
         )
@@ -97,11 +98,14 @@ class AuthService:
         return BearerTokenVerifier(config, leeway=settings.jwt_leeway_seconds)
 
     async def _current(self, user_id: uuid.UUID | None, via: Via) -> CurrentUser | None:
-        if user_id is None:
-            return None
-        async with self.database.session() as session:
-            user = await get_user(session, user_id)
-        return CurrentUser.of(user, via) if user is not None and user.is_active else None
+        """The active user `user_id` (bound to the log context), else None."""
+        current = None
+        if user_id is not None:
+            async with self.database.session() as session:
+                user = await get_user(session, user_id)
+            current = CurrentUser.of(user, via) if user is not None and user.is_active else None
+        context.bind_user(current.id if current is not None else None)
+        return current
 
     async def user_from_session(self, token: str | None) -> CurrentUser | None:
         """The user of a live session token (the cookie's value), else None."""

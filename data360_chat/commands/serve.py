@@ -3,6 +3,8 @@
 PostgreSQL (embedded unless `DATABASE_URL` is set) → migrations → the offline Data360 MCP server (unless
 `DATA360_MCP_URL` is set) → the Reflex app, serving page and websocket on one port (`PORT`, default 3000) at `HOST`.
 With `--prebuilt` the page exported beforehand (`build-frontend`, done when the image is built) is served as it is.
+The app's worker processes share their metrics through a folder made for the run (`PROMETHEUS_MULTIPROC_DIR`, unless
+it is set), removed when the app stops.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from contextlib import ExitStack
 
 from data360_chat.commands.migrate import prepare_database
 from data360_chat.commands.prebuilt import prebuilt_problem, reflex_environment
 from data360_chat.db.engine import DatabaseUnavailable, resolve_database_url
+from data360_chat.observability.metrics import MULTIPROC_ENV
 from data360_chat.settings import PROJECT_ROOT, Settings, get_settings
 
 
@@ -42,12 +46,15 @@ def reflex_command(settings: Settings, *, dev: bool = False, prebuilt: bool = Fa
     ]
 
 
-def child_environment(database_url: str, mcp_url: str | None) -> dict[str, str]:
-    """The environment of the Reflex process: resolved service addresses and the project-local bun."""
+def child_environment(database_url: str, mcp_url: str | None, metrics_dir: str | None = None) -> dict[str, str]:
+    """The environment of the Reflex process: resolved service addresses, the project-local bun, and the folder its
+    workers share their metrics in."""
     env = reflex_environment()
     env["DATABASE_URL"] = database_url
     if mcp_url:
         env["DATA360_MCP_URL"] = mcp_url
+    if metrics_dir:
+        env[MULTIPROC_ENV] = metrics_dir
     return env
 
 
@@ -89,10 +96,13 @@ def run(args: argparse.Namespace) -> int:
             except OfflineServerError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 1
+        metrics_dir = None
+        if settings.metrics_enabled and not os.environ.get(MULTIPROC_ENV):
+            metrics_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="d360-metrics-"))
         process = subprocess.Popen(
             reflex_command(settings, dev=args.dev, prebuilt=args.prebuilt),
             cwd=PROJECT_ROOT,
-            env=child_environment(database_url, mcp_url),
+            env=child_environment(database_url, mcp_url, metrics_dir),
             start_new_session=True,  # its own process group, stopped as a whole
         )
         return wait_for(process)

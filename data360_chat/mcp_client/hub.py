@@ -10,6 +10,7 @@ from typing import Any
 
 from data360_chat.mcp_client.connection import ServerConfig, ServerConnection
 from data360_chat.mcp_client.results import ToolResult
+from data360_chat.observability.metrics import UNKNOWN_TOOL, tool_called
 from data360_chat.settings import Settings, get_settings
 
 DATA360 = "data360"
@@ -101,13 +102,16 @@ class McpHub:
         timeout: float | None = None,  # noqa: ASYNC109  (the call's one deadline, enforced by the connection)
     ) -> ToolResult:
         """Run a tool by its exposed name within `timeout` (default `TOOL_TIMEOUT`), reconnecting and connecting
-        included; an unknown or unavailable tool, like any failure, comes back as a failed result."""
+        included; an unknown or unavailable tool, like any failure, comes back as a failed result. Each call counts
+        in the metrics under its tool's name (a name no server has, as `unknown`)."""
         limit = timeout if timeout is not None else self.settings.tool_timeout
         started = time.monotonic()
         try:
-            return await self._call(name, arguments, limit, started + limit)
+            result = await self._call(name, arguments, limit, started + limit)
         except Exception as exc:  # a failure is a result the assistant can reason about, never an exception
-            return ToolResult.failure("", name, f"The tool call failed: {type(exc).__name__}: {exc}", _ms(started))
+            result = ToolResult.failure("", name, f"The tool call failed: {type(exc).__name__}: {exc}", _ms(started))
+        tool_called(name if name in self._routes else UNKNOWN_TOOL, time.monotonic() - started, ok=result.ok)
+        return result
 
     async def _call(self, name: str, arguments: dict[str, Any], limit: float, deadline: float) -> ToolResult:
         route = self._routes.get(name) or self._route_table().get(name)

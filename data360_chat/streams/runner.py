@@ -25,6 +25,7 @@ from data360_chat.assistant.events import AnswerDone, AnswerEvent, AnswerFailed,
 from data360_chat.assistant.tool_runs import ToolHub
 from data360_chat.db.engine import Database, get_database
 from data360_chat.mcp_client.hub import close_hub
+from data360_chat.observability import context
 from data360_chat.repositories import NotFound
 from data360_chat.repositories.messages import ChatBusy
 from data360_chat.settings import Settings, get_settings
@@ -131,7 +132,9 @@ class AnswerRunner:
         return await asyncio.shield(started)
 
     async def _run(self, user_id: uuid.UUID, events: AnswerEvents, started: asyncio.Future[AnswerStarted]) -> None:
-        """Drive the answer to its end, keeping every event in its log (and on Redis)."""
+        """Drive the answer to its end, keeping every event in its log (and on Redis); its log lines name the user
+        and the chat."""
+        context.bind_user(user_id)
         async with contextlib.aclosing(events):
             try:
                 first = await anext(events)
@@ -143,6 +146,7 @@ class AnswerRunner:
                 return
             assert isinstance(first, AnswerStarted) and first.chat_id is not None
             chat_id = first.chat_id
+            context.bind_chat(chat_id)
             answer = AnswerLog(user_id, first)
             running = _Running(answer, asyncio.current_task())  # type: ignore[arg-type]
             self._running[chat_id] = running

@@ -4,6 +4,9 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from data360_chat import observability
+from data360_chat.observability.asgi import observed
+from data360_chat.settings import get_settings
 from data360_chat.streams.runner import process_services
 from data360_chat.ui.components.problem_banner import problem_banner
 from data360_chat.ui.pages.account import account_page
@@ -36,7 +39,9 @@ def with_problems(page: Callable[[], rx.Component]) -> Callable[[], rx.Component
     return lambda: rx.fragment(problem_banner(), page())
 
 
-app = rx.App(api_transformer=[build_web_app(), security_headers], backend_exception_handler=backend_problem)
+observability.setup(get_settings())
+app = rx.App(api_transformer=[build_web_app(), security_headers, observed], backend_exception_handler=backend_problem)
+app.register_lifespan_task(observability.lifespan)
 app.register_lifespan_task(process_services)
 app.add_middleware(SessionGuard(), index=0)  # before Reflex's own: no state leaves before the session is checked
 for page, route, title, on_load in PAGES:

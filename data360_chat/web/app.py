@@ -14,11 +14,12 @@ from data360_chat.web.auth_routes import AuthRoutes
 from data360_chat.web.body_limit import limit_request_bodies
 from data360_chat.web.errors import server_error
 from data360_chat.web.health_routes import health_routes
+from data360_chat.web.metrics_routes import metrics_routes
 
 
 def build_web_app(service: Callable[[], AuthService] = get_auth_service) -> Starlette:
-    """Sign-in routes, the JSON API and the admin downloads, over the given sign-in service (the process-wide one
-    by default).
+    """Sign-in routes, the JSON API, the admin downloads, health and metrics, over the given sign-in service (the
+    process-wide one by default).
 
     Reflex mounts itself inside this app, so the body limit and the error pages apply to its HTTP routes too.
     """
@@ -28,6 +29,7 @@ def build_web_app(service: Callable[[], AuthService] = get_auth_service) -> Star
             *ApiRoutes(service).routes(),
             *AdminRoutes(service).routes(),
             *health_routes(),
+            *metrics_routes(),
         ],
         middleware=[
             Middleware(limit_request_bodies, max_bytes=lambda: service().settings.max_request_bytes),

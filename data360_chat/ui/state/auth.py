@@ -27,6 +27,7 @@ from data360_chat.auth.identity import CurrentUser
 from data360_chat.auth.notices import notice
 from data360_chat.auth.redirects import safe_next
 from data360_chat.auth.service import cookie_value, get_auth_service
+from data360_chat.observability import context
 from data360_chat.settings import get_settings
 
 SIGN_IN_ROUTE = "/sign-in"
@@ -122,7 +123,11 @@ class SessionGuard(Middleware):
     """Runs `AuthState._guard` before every event, so state is only ever sent to the session it belongs to."""
 
     async def preprocess(self, app: Any, state: rx.State, event: Event) -> None:
-        """Bind the tab's state to the session cookie of the connection the event came over."""
+        """Bind the tab's state to the session cookie of the connection the event came over (and give the event a
+        request id for its log lines)."""
+        context.new_request_id()
+        context.bind_user(None)
+        context.bind_chat(None)
         auth = await state.get_state(AuthState)
         await auth._guard(hydrating=event.name.rpartition(".")[2] in HYDRATE_EVENTS)
 
