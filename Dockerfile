@@ -38,7 +38,7 @@ RUN apt-get update \
     && install -d -o app -g app -m 0700 /data
 COPY --from=build /app /app
 WORKDIR /app
-ENV HOST=0.0.0.0 PORT=3000 DATA_DIR=/data PYTHONUNBUFFERED=1 PATH=/app/.venv/bin:${PATH} \
+ENV HOST=0.0.0.0 PORT=3000 DATA_DIR=/data LOG_FORMAT=json PYTHONUNBUFFERED=1 PATH=/app/.venv/bin:${PATH} \
     REFLEX_STATES_WORKDIR=/tmp/reflex-states
 USER app
 VOLUME ["/data"]

@@ -11,11 +11,12 @@ export LITELLM_LOCAL_MODEL_COST_MAP := True
 
 .PHONY: run dev test lint format lock bench setup image image-test partner
 
+# Log lines for people here (LOG_FORMAT=text) unless told otherwise; the image logs JSON.
 run: setup
-	$(PY) -m data360_chat serve
+	LOG_FORMAT=$${LOG_FORMAT:-text} $(PY) -m data360_chat serve
 
 dev: setup
-	$(PY) -m data360_chat serve --dev
+	LOG_FORMAT=$${LOG_FORMAT:-text} $(PY) -m data360_chat serve --dev
 
 test: setup $(VENV)/.dev-installed $(PARTNER)/.installed
 	tools/ensure-test-deps.sh

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
@@ -204,14 +205,15 @@ async def measure(database_url: str, mcp_url: str) -> None:
     await database.dispose()
 
 
-async def with_database(mcp_url: str) -> None:
+async def with_database(mcp_url: str, measurement: Callable[[str, str], Awaitable[None]] = measure) -> None:
+    """Run `measurement(database_url, mcp_url)` on a new migrated database, dropped afterwards."""
     server = os.environ.get("BENCH_DATABASE_URL") or server_url(PROJECT_ROOT / ".data", "test-postgres")
     name = f"d360_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(database_url_for(server, "postgres"))
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
         await asyncio.to_thread(upgrade, database_url_for(server, name))
-        await measure(database_url_for(server, name), mcp_url)
+        await measurement(database_url_for(server, name), mcp_url)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests need: Debian's Chromium (browser tests), a Redis server binary, nginx (the reverse
-# proxy test) and Prometheus (it scrapes the running app's metrics). With the argument `image`: what `make image` needs instead (podman, runc, mmdebstrap).
+# proxy test) and Prometheus (it scrapes the running app's metrics). With the argument `image`: what `make image`
+# needs instead (podman, runc, mmdebstrap).
 # Installs them with apt-get where allowed (root, or sudo without a password); says what to install otherwise.
 set -euo pipefail
 

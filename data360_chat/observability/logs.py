@@ -20,7 +20,7 @@ from data360_chat.settings import Settings
 
 HANDLER_NAME = "d360"
 # Libraries whose info lines are noise for an operator (one line per HTTP request they make).
-QUIET_LOGGERS = ("httpx", "httpcore", "LiteLLM", "mcp.client.streamable_http", "opentelemetry")
+QUIET_LOGGERS = ("httpx", "httpx2", "httpcore", "LiteLLM", "mcp.client.streamable_http", "opentelemetry")
 
 
 def _time(record: logging.LogRecord) -> str:
