@@ -20,6 +20,8 @@ DAY_OF = "(created_at AT TIME ZONE 'UTC')::date"
 
 
 async def _rows(session: AsyncSession, sql: str, period: DateRange, **params: Any) -> Rows:
+    # Compiling these short aggregates with JIT costs more than it saves (0.8 s for a 0.1 s query on a million rows).
+    await session.execute(text("SET LOCAL jit = off"))
     bound = {"since": period.since, "until": period.until, "first": period.start, "last": period.end, **params}
     result = await session.execute(text(sql), bound)
     return [dict(row) for row in result.mappings()]
