@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from data360_chat.auth.local_accounts import AccountError
+from data360_chat.auth.notices import NOTICES
 from data360_chat.auth.oidc import OidcRefused, OidcUnavailable
 from data360_chat.auth.oidc_users import account_for_claims
 from data360_chat.auth.redirects import safe_next
@@ -160,7 +161,7 @@ class AuthRoutes:
         request.session.clear()
         if not user.is_active:
             return message_page(
-                "Account disabled", "This account is disabled.", link="/", link_text="Back", status_code=403
+                "Account disabled", NOTICES["account_disabled"], link="/", link_text="Back", status_code=403
             )
         return await self._signed_in(request, user, next_path)
 

@@ -19,7 +19,7 @@ from data360_chat.repositories.charts import list_charts
 from data360_chat.repositories.messages import ChatBusy, get_message, list_messages
 from data360_chat.repositories.tool_calls import list_tool_calls
 from tests.assistant.conftest import scripted_settings
-from tests.support.scripted_llm import Cut, Hang, Reply, ScriptedLLM, Text, ToolCall, many_words
+from tests.support.scripted_llm import Cut, Hang, Pause, Reply, ScriptedLLM, Text, ToolCall, many_words
 from tests.support.wdi import rows
 
 POPULATION = "WB_WDI_SP_POP_TOTL"
@@ -71,6 +71,14 @@ async def test_a_text_answer_is_streamed_and_stored(llm: ScriptedLLM, database, 
     assert sent[0]["role"] == "system" and sent[-1] == {"role": "user", "content": "Hi there"}
 
 
+async def test_the_time_to_the_first_token_is_stored_with_the_answer(llm: ScriptedLLM, database, hub, owner):
+    llm.set_script([Reply(steps=(Pause(0.4), Text("Hello"), Pause(0.6), Text(" again.")))])
+    done = (await collect(ask(owner, "Hi", database, hub, scripted_settings(llm))))[-1]
+    _, reply = await messages(database, owner)
+    assert 400 <= reply.first_token_ms <= reply.latency_ms - 600
+    assert reply.latency_ms == done.latency_ms
+
+
 async def test_tools_run_in_parallel_and_their_data_grounds_the_answer(llm: ScriptedLLM, database, hub, owner):
     values = kenya()
     final = f"Kenya had {values[2000]:,.0f} people in 2000 and {values[2024] / 1e6:.1f} million in 2024."
@@ -106,6 +114,7 @@ async def test_tools_run_in_parallel_and_their_data_grounds_the_answer(llm: Scri
         calls = await list_tool_calls(session, owner[0], [done.message_id])
         [chart] = await list_charts(session, owner[0], [done.message_id])
     assert reply.grounded_share == 1.0 and reply.sources == sources and reply.content == final
+    assert reply.numbers_checked == 2  # the two populations; the years are not checked
     assert [(c.tool_name, c.status) for c in calls] == [("data360_search_indicators", "ok"), ("data360_get_data", "ok")]
     assert calls[1].arguments == KENYA_DATA and calls[1].duration_ms is not None
     assert chart.id == chart_event.chart_id and chart.figure == chart_event.figure

@@ -20,7 +20,7 @@ from tests.support.accounts import COOKIE_NAME
 from tests.support.reflex_socket import ReflexSocket
 from tests.support.usage_seed import SeededUsage, seed_usage
 from tests.ui.admin_support import admin, demote_other_admins, holdings, member
-from tests.ui.conftest import PASSWORD, ChatApp, app_module_fixture, screenshot
+from tests.ui.conftest import ARTIFACTS, PASSWORD, ChatApp, app_module_fixture, screenshot
 from tests.ui.test_event_security import in_thread
 
 chat_app = app_module_fixture()
@@ -83,6 +83,7 @@ def test_the_dashboards_draw_the_seeded_numbers(chat_app: ChatApp, seeded: Seede
         expect(page.locator("#admin-tools")).to_contain_text("1 (33%)")
         expect(page.locator("#admin-comments")).to_contain_text(seeded.comment)
         screenshot(page, "admin-usage-light")
+        page.screenshot(path=str(ARTIFACTS / "admin-usage-full.png"), full_page=True)
         page.locator(".d360-comment", has_text=seeded.comment).get_by_role("button", name="View answer").click()
         expect(page.locator("#admin-review-answer")).to_contain_text("55.1 million")
         screenshot(page, "admin-review")
