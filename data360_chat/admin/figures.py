@@ -15,12 +15,18 @@ def _layout(x_title: str = "", y_title: str = "", **extra: Any) -> dict[str, Any
     return {
         "xaxis": {"title": {"text": x_title}, "automargin": True},
         "yaxis": {"title": {"text": y_title}, "automargin": True, "rangemode": "tozero"},
-        "legend": {"orientation": "h", "x": 0, "y": 1.12, "yanchor": "bottom"},
+        "legend": {"orientation": "h", "x": 0, "y": 1.12, "yanchor": "bottom", "traceorder": "normal"},
         "margin": {"l": 50, "r": 20, "t": 30, "b": 40},
         "hovermode": "x unified",
         "bargap": 0.25,
         **extra,
     }
+
+
+def _counts(*series: list[int]) -> dict[str, Any]:
+    """An axis of counts: whole-number ticks while the counts are small."""
+    largest = max((abs(value) for values in series for value in values), default=0)
+    return {"automargin": True, "rangemode": "tozero", **({"dtick": 1} if largest <= 8 else {})}
 
 
 def _days(rows: Rows) -> list[str]:
@@ -29,14 +35,14 @@ def _days(rows: Rows) -> list[str]:
 
 def activity(rows: Rows) -> Figure:
     """Questions per day as bars, active people as a line."""
-    days = _days(rows)
+    days, questions = _days(rows), [r["questions"] for r in rows]
     return {
         "data": [
             {
                 "type": "bar",
                 "name": "Questions",
                 "x": days,
-                "y": [r["questions"] for r in rows],
+                "y": questions,
                 "marker": {"color": INDIGO},
             },
             {
@@ -48,7 +54,7 @@ def activity(rows: Rows) -> Figure:
                 "line": {"color": TEAL, "width": 2},
             },
         ],
-        "layout": _layout(),
+        "layout": _layout(yaxis=_counts(questions)),
     }
 
 
@@ -112,7 +118,9 @@ def tools(rows: Rows) -> Figure:
             {"type": "bar", "orientation": "h", "name": "Succeeded", "y": names, "x": ok, "marker": {"color": TEAL}},
             {"type": "bar", "orientation": "h", "name": "Failed", "y": names, "x": failed, "marker": {"color": RED}},
         ],
-        "layout": _layout(x_title="Calls", barmode="stack", hovermode="y unified"),
+        "layout": _layout(
+            barmode="stack", hovermode="y unified", xaxis={**_counts(ok, failed), "title": {"text": "Calls"}}
+        ),
     }
 
 
@@ -136,13 +144,13 @@ def statuses(rows: Rows) -> Figure:
 
 def feedback(rows: Rows) -> Figure:
     """Thumbs up and down per day."""
-    days = _days(rows)
+    days, up, down = _days(rows), [r["up"] for r in rows], [-r["down"] for r in rows]
     return {
         "data": [
-            {"type": "bar", "name": "Up", "x": days, "y": [r["up"] for r in rows], "marker": {"color": TEAL}},
-            {"type": "bar", "name": "Down", "x": days, "y": [-r["down"] for r in rows], "marker": {"color": RED}},
+            {"type": "bar", "name": "Up", "x": days, "y": up, "marker": {"color": TEAL}},
+            {"type": "bar", "name": "Down", "x": days, "y": down, "marker": {"color": RED}},
         ],
-        "layout": _layout(barmode="relative"),
+        "layout": _layout(barmode="relative", yaxis={**_counts(up, down), "rangemode": "normal"}),
     }
 
 
@@ -163,24 +171,27 @@ def grounding(rows: Rows) -> Figure:
                 "fillcolor": "rgba(62, 99, 221, 0.12)",
             }
         ],
-        "layout": _layout(**{"yaxis": {"tickformat": ".0%", "range": [0, 1.05]}}),
+        "layout": _layout(yaxis={"tickformat": ".0%", "range": [0, 1.05], "automargin": True}),
     }
 
 
 def ranking(rows: Rows, key: str) -> Figure:
     """Calls per indicator or country, most asked on top."""
+    calls = [r["calls"] for r in rows][::-1]
     return {
         "data": [
             {
                 "type": "bar",
                 "orientation": "h",
                 "y": [r[key] for r in rows][::-1],
-                "x": [r["calls"] for r in rows][::-1],
+                "x": calls,
                 "marker": {"color": INDIGO},
                 "name": "Calls",
             }
         ],
-        "layout": _layout(x_title="Tool calls", hovermode="closest", showlegend=False),
+        "layout": _layout(
+            hovermode="closest", showlegend=False, xaxis={**_counts(calls), "title": {"text": "Tool calls"}}
+        ),
     }
 
 
