@@ -28,6 +28,8 @@ from data360_chat.observability.metrics import rate_limit_refused
 
 log = logging.getLogger(__name__)
 
+REDIS_TIMEOUT = 1.0  # seconds a limit waits for Redis before counting in process
+
 
 class RateLimited(Exception):
     """The limit is reached; `retry_after` says in how many seconds the next attempt can pass."""
@@ -137,6 +139,14 @@ class RedisWindows:
 def windows_for(client: aioredis.Redis | None) -> Windows:
     """Redis windows with a client, else in-process ones."""
     return RedisWindows(client) if client is not None else MemoryWindows()
+
+
+def windows_at(url: str | None, *, timeout: float = REDIS_TIMEOUT) -> Windows:
+    """Windows in the Redis at `url` (a server that does not answer within `timeout` s counts as failing), else
+    in-process ones."""
+    return windows_for(
+        aioredis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout) if url else None
+    )
 
 
 class AttemptLimit:

@@ -18,6 +18,19 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DATA = Path(__file__).resolve().parent / "offline_mcp" / "data" / "wdi-core"
 
 
+# The Data360 tools that only read (the viz-spec tool stores a chart, so it is not one of them).
+READ_ONLY_TOOLS = (
+    "data360_search_indicators",
+    "data360_get_metadata",
+    "data360_get_data",
+    "data360_get_disaggregation",
+    "data360_find_codelist_value",
+    "data360_list_indicators",
+    "data360_get_data_api_url",
+    "data360_get_supported_chart_types",
+)
+
+
 def _split_csv(value: object) -> object:
     """Accept `a,b,c` in the environment for list settings."""
     if isinstance(value, str):
@@ -76,6 +89,16 @@ class Settings(BaseSettings):
     )
     tool_timeout: float = Field(45.0, gt=0, description="Seconds one MCP tool call may take.")
     tool_result_max_chars: int = Field(200_000, gt=0, description="Largest tool result kept, in characters.")
+    tool_cache_seconds: float = Field(
+        900.0, ge=0, description="Seconds a read-only tool's result is reused for the same arguments (0: never)."
+    )
+    tool_cache_tools: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(READ_ONLY_TOOLS),
+        description="Tools whose successful results are cached (comma-separated; read-only tools only).",
+    )
+    tool_cache_max_entries: int = Field(
+        2000, ge=1, description="Most tool results cached in each process (without Redis; the oldest go first)."
+    )
 
     # --- The model -----------------------------------------------------------------------------------------
     llm_model: str = Field(
@@ -135,6 +158,14 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = Field(
         30, ge=0, le=300, description="Clock difference with the issuer tolerated on a token's `exp` and `nbf`."
     )
+    user_question_limit: int = Field(60, ge=1, description="Questions one person may ask per minute.")
+    tenant_question_limit: int = Field(
+        600, ge=1, description="Questions one organisation may ask per minute (see `OIDC_TENANT_CLAIM`)."
+    )
+    oidc_tenant_claim: str = Field(
+        "tid",
+        description="ID token claim naming the person's organisation (Entra ID's `tid`); without it, the email domain.",
+    )
     login_rate_limit: int = Field(5, ge=1, description="Failed sign-ins allowed per minute per account and per IP.")
     signup_rate_limit: int = Field(10, ge=1, description="Sign-ups allowed per hour from one IP address.")
     trusted_proxy_hops: int = Field(
@@ -154,7 +185,9 @@ class Settings(BaseSettings):
         False, description="Put questions and answer text on the trace spans (off: sizes and counts only)."
     )
 
-    _split_lists = field_validator("mcp_allowed_hosts", "admin_emails", "oidc_admin_values", mode="before")(_split_csv)
+    _split_lists = field_validator(
+        "mcp_allowed_hosts", "admin_emails", "oidc_admin_values", "tool_cache_tools", mode="before"
+    )(_split_csv)
 
     @property
     def public_origin(self) -> str | None:

@@ -28,6 +28,13 @@ class IdentityRules:
     values: frozenset[str]
     emails: frozenset[str]
     link_verified_emails: bool = False
+    organisation_claim: str = "tid"
+
+    def organisation(self, claims: Mapping[str, Any]) -> str | None:
+        """The organisation the issuer names in its tenant claim (None when the claim is absent or empty)."""
+        value = claims.get(self.organisation_claim)
+        text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+        return text[:255] or None
 
     def admin(self, claims: Mapping[str, Any], email: str) -> bool | None:
         """Whether these claims make the person an admin; None when they say nothing about it."""
@@ -100,12 +107,17 @@ async def account_for_claims(
                     is_admin=bool(admin),
                     oidc_issuer=issuer,
                     oidc_subject=subject,
+                    organisation=rules.organisation(claims),
                 )
                 if not refresh:
                     return user
             elif not refresh:  # a bearer token links the identity and changes nothing else
                 return await users.update_user(session, user.id, oidc_issuer=issuer, oidc_subject=subject)
-            fields: dict[str, object] = {"email": email, "display_name": name_from_claims(claims, email)}
+            fields: dict[str, object] = {
+                "email": email,
+                "display_name": name_from_claims(claims, email),
+                "organisation": rules.organisation(claims),
+            }
             if admin is not None:
                 fields["is_admin"] = admin
             if refresh:

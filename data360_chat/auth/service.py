@@ -65,6 +65,7 @@ class AuthService:
             values=frozenset(settings.oidc_admin_values),
             emails=frozenset(normalize_email(email) for email in settings.admin_emails),
             link_verified_emails=settings.oidc_link_verified_emails,
+            organisation_claim=settings.oidc_tenant_claim,
         )
         self.oidc: OidcClient | None = OidcClient(settings) if settings.oidc_discovery_url else None
         self.bearer: BearerTokenVerifier | None = self._bearer_verifier()

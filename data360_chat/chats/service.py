@@ -2,19 +2,21 @@
 and delete. Plain async Python over the repositories and the answer runner; every function takes the user's id.
 
 The rules live in their owners (the pipeline checks messages, the database decides busy chats and the answer
-bound, repositories decide ownership); here their refusals become one `Refused` with the sentence to show.
+bound, repositories decide ownership, `limits` counts questions per minute); here their refusals become one
+`Refused` with the sentence to show (`TooManyQuestions` also says when to try again).
 """
 
 from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from data360_chat.assistant.events import AnswerStarted
 from data360_chat.assistant.pipeline import MessageRejected, NothingToRegenerate
+from data360_chat.chats.limits import QuestionLimitReached, get_question_limits
 from data360_chat.chats.views import (
     ChartView,
     ChatItem,
@@ -32,6 +34,7 @@ from data360_chat.repositories.chats import delete_chat, list_chats, rename_chat
 from data360_chat.repositories.conversations import load_answer, load_conversation
 from data360_chat.repositories.feedback import set_feedback
 from data360_chat.repositories.messages import ChatBusy, TooManyAnswers
+from data360_chat.repositories.users import get_user
 from data360_chat.streams import AnswerUpdate, get_runner
 
 HISTORY_LIMIT = 400
@@ -41,6 +44,15 @@ GONE = "This chat does not exist or was deleted."
 
 class Refused(Exception):
     """The action was refused; `str(exc)` says why, in words for the person."""
+
+
+class TooManyQuestions(Refused):
+    """The person or their organisation asked as many questions this minute as allowed; `retry_after`: seconds
+    until the next one can start."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -156,30 +168,47 @@ async def rate(user_id: uuid.UUID, message_id: int, rating: int, comment: str) -
         raise Refused("This answer no longer exists.") from None
 
 
-async def _started(starting: Awaitable[AnswerStarted], question: str) -> Started:
+def _too_many(exc: QuestionLimitReached) -> TooManyQuestions:
+    who = "You have" if exc.scope == "person" else "Your organisation has"
+    wait = f"{exc.retry_after} second{'s' if exc.retry_after != 1 else ''}"
+    return TooManyQuestions(
+        f"{who} asked {exc.limit} questions in the last minute, the most allowed. Try again in {wait}.",
+        exc.retry_after,
+    )
+
+
+async def _started(user_id: uuid.UUID, starting: Callable[[], Awaitable[AnswerStarted]], question: str) -> Started:
+    """Count the question against its person's and organisation's limits, then start its answer."""
+    async with get_database().session() as session:
+        user = await get_user(session, user_id)
+    if user is None:
+        raise Refused(GONE)
     try:
-        started = await starting
-    except (MessageRejected, ChatBusy, TooManyAnswers, NothingToRegenerate) as exc:
-        raise Refused(str(exc)) from None
-    except NotFound:
-        raise Refused(GONE) from None
+        counted = await get_question_limits().count(user)
+    except QuestionLimitReached as exc:
+        raise _too_many(exc) from None
+    try:
+        started = await starting()
+    except (MessageRejected, ChatBusy, TooManyAnswers, NothingToRegenerate, NotFound) as exc:
+        await get_question_limits().give_back(counted)
+        raise Refused(GONE if isinstance(exc, NotFound) else str(exc)) from None
     assert started.chat_id is not None
     return Started(started.chat_id, MessageView(id=started.user_message_id, role="user", content=question.strip()))
 
 
 async def ask(user_id: uuid.UUID, chat_id: uuid.UUID | None, text: str) -> Started:
     """Ask `text` in the user's chat (None: a new chat, created only if the question is accepted)."""
-    return await _started(get_runner().start(user_id, chat_id, text), text)
+    return await _started(user_id, lambda: get_runner().start(user_id, chat_id, text), text)
 
 
 async def regenerate(user_id: uuid.UUID, chat_id: uuid.UUID, question: str) -> Started:
     """Answer the chat's last question (`question`, as the page shows it) again."""
-    return await _started(get_runner().start_regenerate(user_id, chat_id), question)
+    return await _started(user_id, lambda: get_runner().start_regenerate(user_id, chat_id), question)
 
 
 async def edit(user_id: uuid.UUID, chat_id: uuid.UUID, message_id: int, text: str) -> Started:
     """Replace the question `message_id` with `text` and answer it."""
-    return await _started(get_runner().start_edit(user_id, chat_id, message_id, text), text)
+    return await _started(user_id, lambda: get_runner().start_edit(user_id, chat_id, message_id, text), text)
 
 
 async def stop(user_id: uuid.UUID, chat_id: uuid.UUID) -> None:

@@ -67,6 +67,7 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, sa_column=Column(String(200)))
     oidc_issuer: str | None = Field(default=None, sa_column=Column(String(500)))
     oidc_subject: str | None = Field(default=None, sa_column=Column(String(255)))
+    organisation: str | None = Field(default=None, sa_column=Column(String(255)))  # the issuer's tenant claim
     is_admin: bool = Field(default=False, nullable=False)
     is_active: bool = Field(default=True, nullable=False)
     created_at: datetime = _timestamp()

@@ -11,7 +11,17 @@ from data360_chat.db.models import User
 from data360_chat.repositories import NotFound, clean_text
 
 USER_UPDATABLE = frozenset(
-    {"email", "display_name", "password_hash", "is_admin", "is_active", "last_login_at", "oidc_issuer", "oidc_subject"}
+    {
+        "email",
+        "display_name",
+        "password_hash",
+        "is_admin",
+        "is_active",
+        "last_login_at",
+        "oidc_issuer",
+        "oidc_subject",
+        "organisation",
+    }
 )
 
 
@@ -29,6 +39,7 @@ async def create_user(
     is_admin: bool = False,
     oidc_issuer: str | None = None,
     oidc_subject: str | None = None,
+    organisation: str | None = None,
 ) -> User:
     """A new user account."""
     user = User(
@@ -38,6 +49,7 @@ async def create_user(
         is_admin=is_admin,
         oidc_issuer=oidc_issuer,
         oidc_subject=oidc_subject,
+        organisation=organisation,
     )
     session.add(user)
     await session.flush()

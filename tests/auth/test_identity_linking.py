@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from data360_chat.auth.oidc_users import IdentityRules, account_for_claims
 from data360_chat.auth.service import AuthService
 from data360_chat.repositories.users import get_user_by_email
 from tests.auth.conftest import sign_up, web_client
@@ -86,3 +87,16 @@ async def test_new_accounts_from_tokens_are_not_admins_unless_the_claim_or_a_ver
     assert (await me(service, idp.access_token("chief"))).json()["is_admin"] is True
     idp.add_user("lead", email="lead@example.org", roles=["d360-admins"])
     assert (await me(service, idp.access_token("lead"))).json()["is_admin"] is True
+
+
+async def test_the_issuers_tenant_claim_names_the_organisation_and_follows_each_sign_in(database) -> None:
+    rules = IdentityRules(claim="roles", values=frozenset(), emails=frozenset(), organisation_claim="org")
+    claims = {"sub": "ada-1", "email": "ada@example.org", "org": "research"}
+    created = await account_for_claims(database, "https://idp.example", claims, rules, refresh=False)
+    assert created.organisation == "research"
+    moved = await account_for_claims(database, "https://idp.example", {**claims, "org": "ops"}, rules, refresh=True)
+    assert moved.id == created.id and moved.organisation == "ops"
+    left = await account_for_claims(
+        database, "https://idp.example", {"sub": "ada-1", "email": "ada@example.org"}, rules, refresh=True
+    )
+    assert left.organisation is None  # no claim: the email domain counts

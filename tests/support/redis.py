@@ -22,6 +22,48 @@ def answers(url: str) -> bool:
         return False
 
 
+class RedisProcess:
+    """A `redis-server` of a test's own on a fixed loopback port, stopped and started again at will."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the server (empty: nothing is saved) and wait until it answers."""
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (make test installs it).")
+        self._process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not answers(self.url):
+            if time.monotonic() > deadline or self._process.poll() is not None:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop the server at once (SIGKILL: nothing is flushed, clients see their connections drop)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(timeout=10)
+            self._process = None
+
+
+@contextmanager
+def own_redis() -> Iterator[RedisProcess]:
+    """A running Redis of this test's own, stopped afterwards."""
+    server = RedisProcess()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @contextmanager
 def redis_server() -> Iterator[str]:
     """A Redis URL for the tests: an existing server, or one started here for the session."""
@@ -29,22 +71,5 @@ def redis_server() -> Iterator[str]:
     if answers(url):
         yield url
         return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError("No Redis answers and redis-server is not installed (make test installs it).")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        deadline = time.monotonic() + 10
-        while not answers(url):
-            if time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with own_redis() as server:
+        yield server.url
