@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from data360_chat.mcp_client.cache import ResultCache, result_cache_for
 from data360_chat.mcp_client.connection import ServerConfig, ServerConnection
 from data360_chat.mcp_client.results import ToolResult
 from data360_chat.observability.metrics import UNKNOWN_TOOL, tool_called
@@ -47,8 +48,10 @@ def server_configs(settings: Settings) -> list[ServerConfig]:
 class McpHub:
     """Every configured MCP server behind one `call(tool, arguments)`; failures come back as results."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, cache: ResultCache | None = None) -> None:
+        """`cache`: where results of read-only tools are reused (none by default; the app's hub has one)."""
         self.settings = settings or get_settings()
+        self.cache = cache
         self.connections = [
             ServerConnection(config, max_chars=self.settings.tool_result_max_chars)
             for config in server_configs(self.settings)
@@ -60,8 +63,10 @@ class McpHub:
         await asyncio.gather(*(connection.connect() for connection in self.connections))
 
     async def close(self) -> None:
-        """Close every session."""
+        """Close every session (and the cache's connections)."""
         await asyncio.gather(*(connection.close() for connection in self.connections))
+        if self.cache is not None:
+            await self.cache.close()
 
     def status(self) -> list[ServerStatus]:
         """Each server's state."""
@@ -129,7 +134,11 @@ class McpHub:
             known = ", ".join(sorted(self._routes)) or "none right now"
             return ToolResult.failure("", name, f"There is no tool named “{name}”. Available tools: {known}.")
         connection, tool = route
-        return await connection.call(tool, arguments, limit, deadline=deadline)
+        if self.cache is None:
+            return await connection.call(tool, arguments, limit, deadline=deadline)
+        return await self.cache.through(
+            connection.config.name, tool, arguments, lambda: connection.call(tool, arguments, limit, deadline=deadline)
+        )
 
     async def _reconnect_missing(self, timeout: float) -> None:  # noqa: ASYNC109  (bounded by the call's deadline)
         await asyncio.gather(*(c.connect(max(timeout, 0)) for c in self.connections if not c.connected))
@@ -144,13 +153,14 @@ _hub_lock: asyncio.Lock | None = None
 
 
 async def get_hub(settings: Settings | None = None) -> McpHub:
-    """The process-wide hub, started on first use."""
+    """The process-wide hub, started on first use, with the tool result cache the settings ask for."""
     global _hub, _hub_lock
     if _hub_lock is None:
         _hub_lock = asyncio.Lock()
     async with _hub_lock:
         if _hub is None:
-            hub = McpHub(settings)
+            settings = settings or get_settings()
+            hub = McpHub(settings, cache=result_cache_for(settings))
             await hub.start()
             _hub = hub
     return _hub
