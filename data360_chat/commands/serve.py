@@ -1,6 +1,7 @@
 """`serve`: everything `make run` starts, and stops on Ctrl-C.
 
-PostgreSQL (embedded unless `DATABASE_URL` is set) → migrations → the offline Data360 MCP server (unless
+Redis answering (when `REDIS_URL` is set: it holds every page's state) → PostgreSQL (embedded unless
+`DATABASE_URL` is set) → migrations → the offline Data360 MCP server (unless
 `DATA360_MCP_URL` is set) → the Reflex app, serving page and websocket on one port (`PORT`, default 3000) at `HOST`.
 With `--prebuilt` the page exported beforehand (`build-frontend`, done when the image is built) is served as it is.
 The app's worker processes share their metrics through a folder made for the run (`PROMETHEUS_MULTIPROC_DIR`, unless
@@ -17,12 +18,17 @@ import subprocess
 import sys
 import tempfile
 from contextlib import ExitStack
+from urllib.parse import urlsplit
+
+import redis
 
 from data360_chat.commands.migrate import prepare_database
 from data360_chat.commands.prebuilt import prebuilt_problem, reflex_environment
 from data360_chat.db.engine import DatabaseUnavailable, resolve_database_url
 from data360_chat.observability.metrics import MULTIPROC_ENV
 from data360_chat.settings import PROJECT_ROOT, Settings, get_settings
+
+REDIS_WAIT = 3.0  # seconds Redis has to answer at start
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -72,10 +78,29 @@ def wait_for(process: subprocess.Popen) -> int:
         return 0
 
 
+def redis_problem(url: str) -> str | None:
+    """Why the Redis at `url` cannot hold the pages' state (None when it answers)."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_WAIT, socket_timeout=REDIS_WAIT)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        parts = urlsplit(url)
+        return (
+            f"Redis at {parts.scheme}://{parts.hostname}:{parts.port or 6379} (REDIS_URL) does not answer ({exc}). "
+            "Start it, or unset REDIS_URL to run a single replica without it."
+        )
+    finally:
+        client.close()
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Start everything, serve until stopped, then stop what was started."""
     settings = get_settings()
-    if args.prebuilt and (problem := prebuilt_problem(settings)):
+    problem = (prebuilt_problem(settings) if args.prebuilt else None) or (
+        redis_problem(settings.redis_url) if settings.redis_url else None
+    )
+    if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     for stop_signal in (signal.SIGINT, signal.SIGTERM):  # `docker stop` behaves like Ctrl-C

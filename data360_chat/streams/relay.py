@@ -62,18 +62,25 @@ class Relay:
             log.warning("sharing answer %s through Redis stopped: %s", answer.started.message_id, exc)
 
     async def serve_stops(self, stop: Callable[[uuid.UUID, uuid.UUID], None]) -> None:
-        """Call `stop(user_id, chat_id)` for every Stop asked on any replica, from now until `close()`."""
-        pubsub = await self.listen_for_stops()
+        """Call `stop(user_id, chat_id)` for every Stop asked on any replica, from now until `close()` (from when
+        Redis answers, if it does not now)."""
+        try:
+            pubsub: PubSub | None = await self.listen_for_stops()
+        except RedisError as exc:
+            log.warning("cannot listen for Stop requests yet (%s); trying again", exc)
+            pubsub = None
         self._listening = asyncio.create_task(self._serve_stops(pubsub, stop))
 
-    async def _serve_stops(self, pubsub: PubSub, stop: Callable[[uuid.UUID, uuid.UUID], None]) -> None:
+    async def _serve_stops(self, pubsub: PubSub | None, stop: Callable[[uuid.UUID, uuid.UUID], None]) -> None:
         while True:
+            if pubsub is None:
+                pubsub = await self._listen_again()
             try:
                 async for user_id, chat_id in self.stop_requests(pubsub):
                     stop(user_id, chat_id)
             except RedisError as exc:
                 log.warning("listening for Stop requests failed (%s); trying again", exc)
-            pubsub = await self._listen_again()
+            pubsub = None
 
     async def _listen_again(self) -> PubSub:
         """A new Stop subscription, once Redis answers again."""

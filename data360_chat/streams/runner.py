@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from data360_chat.assistant import pipeline
 from data360_chat.assistant.events import AnswerDone, AnswerEvent, AnswerFailed, AnswerStarted
@@ -238,7 +239,8 @@ class AnswerRunner:
     async def stop(self, user_id: uuid.UUID, chat_id: uuid.UUID) -> bool:
         """Stop the chat's answer wherever it runs and wait (up to `STOP_WAIT`) for it to end.
 
-        True if an answer was streaming and has stopped; the pipeline keeps its partial text as `cancelled`.
+        True if an answer was streaming and has stopped; the pipeline keeps its partial text as `cancelled`. False
+        also when the answer runs on another replica and Redis, which carries the request there, fails.
         """
         await self._prepare()
         running = self._owned(user_id, chat_id)
@@ -251,7 +253,11 @@ class AnswerRunner:
         stored = await last_answer(self.database, user_id, chat_id)
         if stored is None or not stored.turn.streaming or self._relay is None:
             return False
-        await self._relay.request_stop(user_id, chat_id)
+        try:
+            await self._relay.request_stop(user_id, chat_id)
+        except RedisError as exc:  # the replica running it cannot be reached; it goes on
+            log.warning("Stop for chat %s could not reach the replica running its answer: %s", chat_id, exc)
+            return False
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(STOP_WAIT):
                 while await still_streaming(self.database, user_id, stored.turn.id):  # noqa: ASYNC110

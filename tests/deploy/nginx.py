@@ -1,5 +1,6 @@
-"""Debian's nginx on loopback, running `deploy/nginx.conf` as it is: only the upstream address, the listen addresses,
-the https port in the redirect and the certificate paths are replaced; a self-signed certificate stands in."""
+"""Debian's nginx on loopback, running `deploy/nginx.conf` as it is: only the upstream addresses (one app server or
+several), the listen addresses, the https port in the redirect and the certificate paths are replaced; a
+self-signed certificate stands in. Each response says which app server answered (`X-Upstream`, also logged)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,10 @@ events {{ worker_connections 256; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {prefix}/access.log;
+    log_format upstream '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+                        '"$http_referer" "$http_user_agent" upstream=$upstream_addr';
+    access_log {prefix}/access.log upstream;
+    add_header X-Upstream $upstream_addr always;  # which app server answered (tests of several replicas)
     client_body_temp_path {prefix}/body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
@@ -89,11 +93,11 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def site_config(app_port: int, http_port: int, https_port: int, cert: Path, key: Path) -> str:
-    """`deploy/nginx.conf` pointed at this app, these loopback ports and this certificate."""
+def site_config(app_ports: list[int], http_port: int, https_port: int, cert: Path, key: Path) -> str:
+    """`deploy/nginx.conf` pointed at these app servers (round-robin), these loopback ports and this certificate."""
     text = SITE.read_text()
     replacements = {
-        "server 127.0.0.1:3000;": f"server 127.0.0.1:{app_port};",
+        "server 127.0.0.1:3000;": "\n    ".join(f"server 127.0.0.1:{port};" for port in app_ports),
         "listen 80;": f"listen 127.0.0.1:{http_port};",
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
         "return 301 https://$host$request_uri;": f"return 301 https://$host:{https_port}$request_uri;",
@@ -107,11 +111,13 @@ def site_config(app_port: int, http_port: int, https_port: int, cert: Path, key:
 
 
 @contextlib.contextmanager
-def nginx(prefix: Path, app_port: int, http_port: int, https_port: int) -> Iterator[Proxy]:
-    """nginx in the foreground with its files under `prefix`, stopped afterwards."""
+def nginx(prefix: Path, app_port: int | list[int], http_port: int, https_port: int) -> Iterator[Proxy]:
+    """nginx in the foreground with its files under `prefix` in front of one app server (or several, taken in
+    turn), stopped afterwards."""
     prefix.mkdir(parents=True, exist_ok=True)
     cert, key = self_signed_certificate(prefix)
-    (prefix / "site.conf").write_text(site_config(app_port, http_port, https_port, cert, key))
+    app_ports = app_port if isinstance(app_port, list) else [app_port]
+    (prefix / "site.conf").write_text(site_config(app_ports, http_port, https_port, cert, key))
     user = "user root;" if os.geteuid() == 0 else ""  # workers keep access to this private prefix
     (prefix / "nginx.conf").write_text(MAIN.format(prefix=prefix, user=user))
     binary = nginx_binary()

@@ -126,6 +126,77 @@ def app_database(pg_url: str, template_db: str) -> Iterator[str]:
         admin_sql(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@dataclass(frozen=True)
+class Replica:
+    """One of several app servers of the same page, with its launcher process."""
+
+    url: str
+    port: int
+    log_path: Path
+    process: subprocess.Popen
+
+    def kill(self) -> None:
+        """SIGKILL the replica's every process at once (the launcher and the app server it started): a crash."""
+        for pid in [*descendants(self.process.pid), self.process.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process started, directly or not, by `pid` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+@contextlib.contextmanager
+def prebuilt_replicas(database_url: str, count: int, *, env: Mapping[str, str]) -> Iterator[list[Replica]]:
+    """`count` app servers over `database_url` with `env` on top, each on its own free port: the page is exported
+    once (`build-frontend`), then each runs `serve --prebuilt`, as replicas of one image would. Stopped afterwards."""
+    with exclusive_app_lock():
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        built = subprocess.run(
+            [sys.executable, "-m", "data360_chat", "build-frontend"],
+            cwd=PROJECT_ROOT,
+            env=app_environment(database_url, free_port(), env),
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
+        if built.returncode:
+            raise RuntimeError(f"the page could not be exported:\n{built.stdout[-2000:]}\n{built.stderr[-2000:]}")
+        replicas: list[Replica] = []
+        try:
+            for _ in range(count):
+                port = free_port()
+                log_path = LOG_DIR / f"app-replica-{port}.log"
+                with log_path.open("w") as log:
+                    process = subprocess.Popen(
+                        [sys.executable, "-m", "data360_chat", "serve", "--prebuilt"],
+                        cwd=PROJECT_ROOT,
+                        env=app_environment(database_url, port, env),
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                replicas.append(Replica(f"http://localhost:{port}", port, log_path, process))
+            for replica in replicas:
+                _wait_until_serving(replica.url, replica.process, replica.log_path, START_TIMEOUT)
+            yield replicas
+        finally:
+            for replica in replicas:
+                _stop(replica.process)
+
+
 @contextlib.contextmanager
 def running_app(
     database_url: str,

@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import redis
 
@@ -25,8 +26,10 @@ def answers(url: str) -> bool:
 class RedisProcess:
     """A `redis-server` of a test's own on a fixed loopback port, stopped and started again at will."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, folder: Path | None = None, port: int | None = None) -> None:
+        """`folder`: keep the data there, written through on every change (it survives a stop); else keep none."""
+        self.folder = folder
+        self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._process: subprocess.Popen | None = None
 
@@ -35,8 +38,9 @@ class RedisProcess:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (make test installs it).")
+        kept = ["--dir", str(self.folder), "--appendonly", "yes", "--appendfsync", "always"] if self.folder else []
         self._process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *kept],
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
@@ -54,9 +58,9 @@ class RedisProcess:
 
 
 @contextmanager
-def own_redis() -> Iterator[RedisProcess]:
-    """A running Redis of this test's own, stopped afterwards."""
-    server = RedisProcess()
+def own_redis(folder: Path | None = None, port: int | None = None) -> Iterator[RedisProcess]:
+    """A running Redis of this test's own (keeping its data in `folder` if given), stopped afterwards."""
+    server = RedisProcess(folder, port)
     server.start()
     try:
         yield server

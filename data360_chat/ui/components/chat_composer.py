@@ -17,8 +17,14 @@ def notice() -> rx.Component:
 
 
 def length_notice() -> rx.Component:
-    """Filled in by `assets/composer_guard.js` when a message is too long to send (the text stays in the box)."""
+    """Filled in by `assets/composer_guard.js` when a message is too long to send, or the server does not take it
+    (the text stays in the box)."""
     return rx.el.p(role="alert", hidden=True, class_name="d360-length-notice")
+
+
+def attempt_echo() -> rx.Component:
+    """Where the server echoes the attempt id of each send it handled (read by `assets/composer_guard.js`)."""
+    return rx.el.input(type="hidden", id="question-ack", default_value="")
 
 
 def send_or_stop() -> rx.Component:
@@ -59,6 +65,7 @@ def composer() -> rx.Component:
                     id="question",
                     custom_attrs={"data-max-chars": str(get_settings().max_message_chars)},
                 ),
+                rx.el.input(type="hidden", name="attempt", id="question-attempt", default_value=""),
                 send_or_stop(),
                 align="end",
                 spacing="2",
@@ -66,9 +73,10 @@ def composer() -> rx.Component:
             ),
             length_notice(),
             on_submit=ChatActions.send,
-            reset_on_submit=True,
+            reset_on_submit=False,  # emptied by the server once it has taken the question
             width="100%",
         ),
+        attempt_echo(),
         rx.text(
             "Answers can be wrong: check the numbers against the sources.",
             size="1",

@@ -76,8 +76,11 @@ class ChatActions(rx.State):
 
     @rx.event
     async def send(self, form: dict) -> Reply:
-        """Ask the question typed in the composer (Enter or the Send button)."""
-        return await self._ask(str(form.get("question", "")))
+        """Ask the question typed in the composer (Enter or the Send button); the composer learns that its send
+        was handled by its attempt id coming back."""
+        reply = await self._ask(str(form.get("question", "")))
+        handled = rx.set_value("question-ack", str(form.get("attempt", ""))[:64])
+        return [*(reply if isinstance(reply, list) else [reply] if reply is not None else []), handled]
 
     @rx.event
     async def ask(self, text: str) -> Reply:
@@ -92,10 +95,16 @@ class ChatActions(rx.State):
         created = not chat.chat_id
         started = await self._start(user_id, chats.ask(user_id, chats.parse_id(chat.chat_id), text))
         if started is None:
-            return rx.set_value("question", text)  # refused: the form was cleared on submit, give the text back
+            return rx.set_value("question", text)  # refused: the text stays in (or goes into) the composer
+        taken = rx.set_value("question", "")
         if created:  # the address names the chat (a reload reopens it); the sidebar lists it
-            return [ChatActions.follow, rx.redirect(f"/?chat={started.chat_id}", replace=True), SidebarState.load]
-        return ChatActions.follow
+            return [
+                taken,
+                ChatActions.follow,
+                rx.redirect(f"/?chat={started.chat_id}", replace=True),
+                SidebarState.load,
+            ]
+        return [taken, ChatActions.follow]
 
     @rx.event
     async def regenerate(self) -> Reply:
