@@ -1,8 +1,8 @@
 """Two replicas of the app behind Debian's nginx, taken in turn with no stickiness: separate processes and ports
 over one PostgreSQL and one Redis (which holds the pages' state, the sessions and the shared answers). In Chromium:
 an answer keeps streaming on a tab whose reload lands on the other replica; Stop pressed on one replica stops the
-answer running on the other; a replica killed mid-answer leaves the answer with its partial text and an error
-saying the server stopped, within the documented 35 s (a 5 s heartbeat, 30 s without one)."""
+answer running on the other; a replica killed mid-answer leaves the answer with its partial text (as saved, every
+2 s) and an error saying the server stopped, within the documented 35 s (a 5 s heartbeat, 30 s without one)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -100,14 +101,17 @@ class Tab:
         return self.cluster.replica_at(self.sockets[-1])
 
     def reload_onto_another_replica(self, current: Replica) -> Replica:
-        """Reload until the tab's websocket reaches another replica than `current` (nginx takes them in turn)."""
-        for _ in range(8):
+        """Reload until the tab's websocket reaches another replica than `current`. nginx takes the replicas in
+        turn for every request, so a page load of an even number of requests lands its websocket where the last
+        one did: a request of someone else in between shifts the turn."""
+        for _ in range(6):
             self.sockets.clear()
             self.page.reload()
             expect(self.page.get_by_label("Your question")).to_be_visible(timeout=TIMEOUT)
             if (reached := self.replica()) is not current:
                 return reached
-        raise AssertionError("eight reloads all reached the same replica")
+            httpx.get(f"{self.cluster.proxy.https_url}/healthz", verify=False, timeout=10)
+        raise AssertionError("six reloads all reached the same replica")
 
     def streamed(self) -> str:
         return self.page.evaluate(STREAMING_TEXT) or ""
@@ -182,15 +186,16 @@ def test_a_replica_killed_mid_answer_leaves_the_partial_answer_with_a_clear_stat
         tab = signed_in_tab(cluster, browser)
         tab.ask("Tell me a lot")
         victim = tab.replica()
-        seen = tab.wait_for_text(200)
+        seen = tab.wait_for_text(700)  # past the first save of the text (every 2 s)
         victim.kill()
         killed_at = time.monotonic()
-        failure = tab.page.get_by_text("The server stopped while this answer was being written.")
+        failure = tab.page.get_by_text("The server stopped while this answer was being written.", exact=True)
         expect(failure).to_be_visible(timeout=SWEEP_WITHIN * 1000)
         waited = time.monotonic() - killed_at
         answer = last_answer(cluster)
-        assert answer.status == "error" and answer.content.startswith(seen[:100])
-        assert tab.page.locator(ANSWER).last.locator(".d360-md").inner_text().startswith(seen[:100])
+        assert answer.status == "error" and len(answer.content) >= 300 and seen.startswith(answer.content)
+        shown = tab.page.locator(ANSWER).last.locator(".d360-md").inner_text()
+        assert " ".join(shown.split()) == " ".join(answer.content.split())
         assert tab.replica() is not victim
         screenshot(tab.page, "replicas-killed-mid-answer")
         print(f"the answer of the killed replica was shown as interrupted after {waited:.1f} s")

@@ -6,13 +6,15 @@
         tab.received_text()            # every update the server sent this tab, as one JSON string
 
 Each tab has its own client token (or the one given, as a reconnecting page would send it). Events name a state
-class and a handler; the payload is a dict of the handler's arguments.
+class and a handler; the payload is a dict of the handler's arguments. With `chain=True` the tab sends back the
+events the server's updates ask for, as the page does (`send` then `follow`), and `arrivals` times each update.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -33,19 +35,42 @@ def router_data(path: str) -> dict[str, Any]:
 class ReflexSocket:
     """One tab's websocket: send events, collect the updates the server sends back."""
 
-    def __init__(self, base_url: str, *, cookie: str | None = None, token: str | None = None, path: str = "/") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        cookie: str | None = None,
+        token: str | None = None,
+        path: str = "/",
+        chain: bool = False,
+    ) -> None:
+        """`chain`: send back the server events an update asks for (as the page does: a handler that returns
+        another handler, `follow` after `send`)."""
         self.base_url = base_url.rstrip("/")
         self.cookie = cookie
         self.token = token or str(uuid.uuid4())
         self.path = path
+        self.chain = chain
         self.updates: list[dict[str, Any]] = []
+        self.arrivals: list[float] = []  # `time.perf_counter()` of each update
         self._client = socketio.AsyncClient(reconnection=False)
         self._client.on("event", self._received, namespace=EVENT_PATH)
         self._last_message = 0.0
 
     async def _received(self, update: Any) -> None:
+        self.arrivals.append(time.perf_counter())
         self.updates.append(update if isinstance(update, dict) else {"raw": update})
         self._last_message = asyncio.get_running_loop().time()
+        if self.chain and isinstance(update, dict):
+            for event in update.get("events") or []:
+                name = str(event.get("name", ""))
+                if "." in name and not name.rpartition(".")[2].startswith("_"):  # a server event, not a browser one
+                    payload = {
+                        "name": name,
+                        "payload": event.get("payload") or {},
+                        "router_data": router_data(self.path),
+                    }
+                    await self._client.emit("event", payload, namespace=EVENT_PATH)
 
     async def __aenter__(self) -> ReflexSocket:
         headers = {"Origin": f"{urlsplit(self.base_url).scheme}://{urlsplit(self.base_url).netloc}"}
