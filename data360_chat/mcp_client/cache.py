@@ -6,7 +6,8 @@
 Only tools of the allow-list (`TOOL_CACHE_TOOLS`) are cached, only their successful results, for
 `TOOL_CACHE_SECONDS`. The key is a hash of the server, the tool and the arguments normalised (keys in order,
 surrounding spaces and arguments given as `null` dropped), so equivalent calls share it. A cached result is the
-result as the server gave it; hits and misses are counted (`counts`). When Redis fails, the cache carries on in
+result as the server gave it; hits and misses are counted (`counts`, and the metric
+`d360_cache_lookups_total{cache="tool_result"}`). When Redis fails, the cache carries on in
 this process until Redis answers again; a cache that fails never fails a call.
 """
 
@@ -26,6 +27,7 @@ from redis.exceptions import RedisError
 
 from data360_chat.mcp_client.attachments import Attachment
 from data360_chat.mcp_client.results import Observation, ToolResult
+from data360_chat.observability.metrics import cache_lookup
 from data360_chat.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -177,6 +179,7 @@ class ResultCache:
             return await call()
         key = cache_key(server, tool, arguments)
         found = await self._get(key)
+        cache_lookup(hit=found is not None)
         if found is not None:
             self.counts.hits += 1
             return found

@@ -7,6 +7,7 @@ import asyncio
 import uuid
 
 import pytest
+from prometheus_client import REGISTRY
 
 from data360_chat.chats.limits import QuestionLimitReached, QuestionLimits, organisation_of
 from data360_chat.db.models import User
@@ -55,6 +56,24 @@ async def test_a_person_and_an_organisation_get_their_limit_a_minute(shared: boo
     assert await asked(questions, cy, 1) == ["organisation"]
     elsewhere = person(f"dee@{uuid.uuid4().hex[:8]}.example.org")
     assert await asked(questions, elsewhere, 1) == ["ok"]
+
+
+def refusals(scope: str) -> float:
+    return REGISTRY.get_sample_value("d360_rate_limit_refusals_total", {"scope": scope}) or 0
+
+
+async def test_refusals_are_counted_in_the_metrics_by_scope() -> None:
+    before = {scope: refusals(scope) for scope in ("questions_per_person", "questions_per_organisation")}
+    questions = limits(person_limit=1, organisation_limit=2)
+    ada, bob, cy = person("ada@example.org"), person("bob@example.org"), person("cy@example.org")
+    assert await asked(questions, ada, 2) + await asked(questions, bob, 1) + await asked(questions, cy, 1) == [
+        "ok",
+        "person",
+        "ok",
+        "organisation",
+    ]
+    assert refusals("questions_per_person") == before["questions_per_person"] + 1
+    assert refusals("questions_per_organisation") == before["questions_per_organisation"] + 1
 
 
 async def test_the_organisation_of_a_tenant_spans_email_domains() -> None:

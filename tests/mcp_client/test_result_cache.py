@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from data360_chat.assistant import events as ev
 from data360_chat.assistant.pipeline import answer
@@ -63,13 +64,19 @@ async def hub(server: CountedServer) -> AsyncIterator[McpHub]:
     await started.close()
 
 
+def lookups(result: str) -> float:
+    return REGISTRY.get_sample_value("d360_cache_lookups_total", {"cache": "tool_result", "result": result}) or 0
+
+
 async def test_equivalent_calls_reach_the_server_once_and_get_the_same_result(hub: McpHub, calls) -> None:
+    hits_before, misses_before = lookups("hit"), lookups("miss")
     first = await hub.call(GET_DATA, KENYA)
     again = await hub.call(GET_DATA, SAME_AS_KENYA)
     assert first.ok and first.observations
     assert (again.text, again.data, again.observations) == (first.text, first.data, first.observations)
     assert calls(GET_DATA) == 1
     assert (hub.cache.counts.hits, hub.cache.counts.misses) == (1, 1)
+    assert (lookups("hit"), lookups("miss")) == (hits_before + 1, misses_before + 1)
     other = await hub.call(GET_DATA, country("GHA"))
     assert other.ok and {o.country_code for o in other.observations} == {"GHA"} and calls(GET_DATA) == 2
 
