@@ -30,6 +30,7 @@ UI_WIRING = {
         "data360_chat.observability",
     ),
     "data360_chat.ui.state.auth": ("data360_chat.observability.context",),
+    "data360_chat.ui.server": ("data360_chat.observability",),
 }
 
 

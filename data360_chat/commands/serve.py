@@ -52,10 +52,14 @@ def reflex_command(settings: Settings, *, dev: bool = False, prebuilt: bool = Fa
     ]
 
 
-def child_environment(database_url: str, mcp_url: str | None, metrics_dir: str | None = None) -> dict[str, str]:
-    """The environment of the Reflex process: resolved service addresses, the project-local bun, and the folder its
-    workers share their metrics in."""
+def child_environment(
+    settings: Settings, database_url: str, mcp_url: str | None, metrics_dir: str | None = None
+) -> dict[str, str]:
+    """The environment of the Reflex process: resolved service addresses, the project-local bun, the folder its
+    workers share their metrics in, and Reflex's own log lines as JSON too when the app's are."""
     env = reflex_environment()
+    if settings.log_format == "json":
+        env.setdefault("REFLEX_LOG_JSON", "1")
     env["DATABASE_URL"] = database_url
     if mcp_url:
         env["DATA360_MCP_URL"] = mcp_url
@@ -127,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         process = subprocess.Popen(
             reflex_command(settings, dev=args.dev, prebuilt=args.prebuilt),
             cwd=PROJECT_ROOT,
-            env=child_environment(database_url, mcp_url, metrics_dir),
+            env=child_environment(settings, database_url, mcp_url, metrics_dir),
             start_new_session=True,  # its own process group, stopped as a whole
         )
         return wait_for(process)

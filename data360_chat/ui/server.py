@@ -3,7 +3,12 @@ with the exported page mounted on it; no compile, no build. `serve --prebuilt` s
 
 from __future__ import annotations
 
+import logging
+
+from data360_chat.observability import setup
 from data360_chat.settings import get_settings
+
+log = logging.getLogger("data360_chat.ui.server")  # also when run as `python -m`
 
 
 def serve_prebuilt() -> None:
@@ -15,12 +20,13 @@ def serve_prebuilt() -> None:
     from reflex_base.utils import console
 
     settings = get_settings()
+    setup(settings)
     level = constants.LogLevel(settings.log_level)
     console.set_log_level(level)
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
     environment.REFLEX_SKIP_COMPILE.set(True)
     reset_disk_state_manager()  # as `reflex run` does: tabs' states do not outlive the server
-    print(f"Serving the exported page and the app at http://{settings.host}:{settings.port}/", flush=True)
+    log.info("serving the exported page and the app at http://%s:%s/", settings.host, settings.port)
     reflex_exec.run_backend_prod(
         settings.host, settings.port, level.subprocess_level(), mount_frontend_compiled_app=True
     )

@@ -197,3 +197,5 @@ def test_log_lines_are_json_with_the_request_user_and_chat(answered: Answered) -
     assert ended["logger"] == "data360_chat.assistant.pipeline"
     assert (ended["user_id"], ended["chat_id"]) == (str(answered.user_id), str(answered.chat_id))
     assert ended["request_id"]
+    [running] = [line for line in lines if "App running at" in line]  # Reflex's own lines are JSON too
+    assert json.loads(running)["level"] == "info"
