@@ -31,31 +31,32 @@ def _ms(value: Any) -> int | None:
     return round(value) if value is not None else None
 
 
+def _per_day_and_total(day: str, columns: str, source: str, totals: str) -> str:
+    """A row per day of the range (empty days as zeros) and, last, the whole range's row (its `day` NULL)."""
+    return f"""
+        WITH days AS ({DAYS}),
+        grouped AS (SELECT {day} AS day, {columns} FROM {source} GROUP BY GROUPING SETS (({day}), ())),
+        per_day AS (SELECT days.day, {totals} FROM days LEFT JOIN grouped USING (day))
+        SELECT * FROM per_day UNION ALL SELECT day, {totals} FROM grouped WHERE day IS NULL
+        ORDER BY day NULLS LAST"""
+
+
+async def activity_and_total(session: AsyncSession, period: DateRange) -> tuple[Rows, dict[str, Any]]:
+    """Per day, and over the whole range: questions asked and the people who asked them."""
+    sql = _per_day_and_total(
+        "(m.created_at AT TIME ZONE 'UTC')::date",
+        "count(*) AS questions, count(DISTINCT c.user_id) AS active_users",
+        "messages m JOIN chats c ON c.id = m.chat_id "
+        "WHERE m.role = 'user' AND m.created_at >= :since AND m.created_at < :until",
+        "coalesce(questions, 0) AS questions, coalesce(active_users, 0) AS active_users",
+    )
+    *rows, total = await _rows(session, sql, period)
+    return rows, total
+
+
 async def activity(session: AsyncSession, period: DateRange) -> Rows:
     """Per day: questions asked and the people who asked them."""
-    sql = f"""
-        WITH days AS ({DAYS}),
-        asked AS (
-            SELECT (m.created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS questions,
-                   count(DISTINCT c.user_id) AS active_users
-            FROM messages m JOIN chats c ON c.id = m.chat_id
-            WHERE m.role = 'user' AND m.created_at >= :since AND m.created_at < :until
-            GROUP BY 1)
-        SELECT days.day, coalesce(asked.questions, 0) AS questions, coalesce(asked.active_users, 0) AS active_users
-        FROM days LEFT JOIN asked USING (day) ORDER BY days.day"""
-    return await _rows(session, sql, period)
-
-
-async def totals(session: AsyncSession, period: DateRange) -> dict[str, Any]:
-    """For the whole range: questions, distinct active people, answers."""
-    sql = """
-        SELECT count(*) FILTER (WHERE m.role = 'user') AS questions,
-               count(DISTINCT c.user_id) FILTER (WHERE m.role = 'user') AS active_users,
-               count(*) FILTER (WHERE m.role = 'assistant') AS answers
-        FROM messages m JOIN chats c ON c.id = m.chat_id
-        WHERE m.created_at >= :since AND m.created_at < :until"""
-    [row] = await _rows(session, sql, period)
-    return row
+    return (await activity_and_total(session, period))[0]
 
 
 async def models(session: AsyncSession, period: DateRange) -> Rows:
@@ -77,26 +78,22 @@ TIMING_COLUMNS = """
 TIMINGS = ("first_token_p50", "first_token_p95", "answer_p50", "answer_p95")
 
 
+async def timings_and_total(session: AsyncSession, period: DateRange) -> tuple[Rows, dict[str, Any]]:
+    """Per day, and over the whole range: time to the first token and to the whole answer, median and 95th
+    percentile, in ms."""
+    sql = _per_day_and_total(
+        DAY_OF,
+        f"count(*) AS answers, {TIMING_COLUMNS}",
+        f"messages WHERE role = 'assistant' AND {IN_RANGE} AND latency_ms IS NOT NULL",
+        f"coalesce(answers, 0) AS answers, {', '.join(TIMINGS)}",
+    )
+    *rows, total = [{**row, **{name: _ms(row[name]) for name in TIMINGS}} for row in await _rows(session, sql, period)]
+    return rows, total
+
+
 async def timings(session: AsyncSession, period: DateRange) -> Rows:
     """Per day: time to the first token and to the whole answer, median and 95th percentile, in ms."""
-    sql = f"""
-        WITH days AS ({DAYS}),
-        timed AS (
-            SELECT {DAY_OF} AS day, count(*) AS answers, {TIMING_COLUMNS}
-            FROM messages WHERE role = 'assistant' AND {IN_RANGE} AND latency_ms IS NOT NULL
-            GROUP BY 1)
-        SELECT days.day, coalesce(timed.answers, 0) AS answers, {", ".join(f"timed.{c}" for c in TIMINGS)}
-        FROM days LEFT JOIN timed USING (day) ORDER BY days.day"""
-    rows = await _rows(session, sql, period)
-    return [{**row, **{name: _ms(row[name]) for name in TIMINGS}} for row in rows]
-
-
-async def timing_totals(session: AsyncSession, period: DateRange) -> dict[str, Any]:
-    """The timings over the whole range."""
-    sql = f"""SELECT count(*) AS answers, {TIMING_COLUMNS}
-        FROM messages WHERE role = 'assistant' AND {IN_RANGE} AND latency_ms IS NOT NULL"""
-    [row] = await _rows(session, sql, period)
-    return {**row, **{name: _ms(row[name]) for name in TIMINGS}}
+    return (await timings_and_total(session, period))[0]
 
 
 async def tools(session: AsyncSession, period: DateRange) -> Rows:

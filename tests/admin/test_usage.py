@@ -66,7 +66,10 @@ async def test_a_range_that_holds_only_the_older_day_sees_only_it(database):
     long_ago = default_range().end.toordinal() - 40
     period = DateRange(date.fromordinal(long_ago), date.fromordinal(long_ago))
     async with database.session() as session:
-        assert await usage.totals(session, period) == {"questions": 5, "active_users": 1, "answers": 5}
+        rows, total = await usage.activity_and_total(session, period)
+        assert rows == [{"day": period.start, "questions": 5, "active_users": 1}]
+        assert total == {"day": None, "questions": 5, "active_users": 1}
+        assert (await usage.timings_and_total(session, period))[1]["answer_p50"] == 99999
         assert await usage.tools(session, period) == []
         for dashboard in DASHBOARDS.values():
             await dashboard.rows(session, period)
@@ -84,3 +87,12 @@ def test_bad_dates_are_refused_with_a_reason():
     with pytest.raises(BadRange, match="after"):
         parse_range("2026-02-01", "2026-01-01")
     assert parse_range("", "").days == 30
+
+
+async def test_a_range_without_use_shows_zeros_and_no_figures_to_divide(database):
+    async with database.session() as session:
+        seen = await overview(session, default_range())
+    assert all(row["questions"] == 0 for row in seen.tables["activity"]) and len(seen.tables["activity"]) == 30
+    assert (seen.figures["questions"], seen.figures["active_users"], seen.figures["answers"]) == (0, 0, 0)
+    assert seen.figures["up_share"] is None and seen.figures["grounded_share"] is None
+    assert seen.figures["first_token_p50"] is None
