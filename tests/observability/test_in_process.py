@@ -1,5 +1,5 @@
-"""The observability package inside one process: log line formats, the metrics switch and the rate-limit counter,
-and no OpenTelemetry SDK without an endpoint."""
+"""The observability package inside one process: log line formats, request ids, the metrics switch and the
+rate-limit counter, conversation text on spans only when asked for, and no tracing without an endpoint."""
 
 from __future__ import annotations
 
@@ -14,13 +14,19 @@ import uuid
 import pytest
 from prometheus_client import REGISTRY
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from data360_chat.observability import context, metrics
+from data360_chat.observability.asgi import observed
 from data360_chat.observability.logs import configure_logging
+from data360_chat.observability.tracing import configure_tracing, root_span, shutdown_tracing
 from data360_chat.rate_limits import AttemptLimit, MemoryWindows, RateLimited
 from data360_chat.settings import PROJECT_ROOT, Settings
 from data360_chat.web.metrics_routes import metrics_routes
+from tests.support.otlp_receiver import OtlpReceiver
 
 
 @pytest.fixture
@@ -102,3 +108,35 @@ def test_without_an_endpoint_no_tracing_is_loaded() -> None:
         [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_each_request_gets_an_id_in_its_log_context_and_response() -> None:
+    async def echo(request: Request) -> JSONResponse:
+        return JSONResponse(context.current())
+
+    client = TestClient(observed(Starlette(routes=[Route("/", echo)])))
+    given = client.get("/", headers={"X-Request-ID": "trace-7"})
+    assert given.headers["x-request-id"] == "trace-7" == given.json()["request_id"]
+    assert given.json()["user_id"] is None and given.json()["chat_id"] is None
+    fresh = client.get("/", headers={"X-Request-ID": "not an id!"})
+    assert fresh.headers["x-request-id"] == fresh.json()["request_id"] != "not an id!"
+    assert client.get("/").headers["x-request-id"] != fresh.headers["x-request-id"]
+
+
+def test_conversation_text_is_on_spans_only_when_asked_for() -> None:
+    with OtlpReceiver() as receiver:
+        for record in (False, True):
+            configure_tracing(
+                Settings(otel_exporter_otlp_endpoint=receiver.url, otel_record_content=record, otel_service_name="t")
+            )
+            with root_span("answer", model="m", record=record) as span, span.child("llm.round") as child:
+                span.content(question="Population of Kenya?")
+                child.set(prompt_tokens=3, missing=None)
+            shutdown_tracing()
+        spans = receiver.wait_for(lambda spans: len(spans) == 4)
+    answers = {s.attributes["record"]: s for s in spans if s.name == "answer"}
+    assert "question" not in answers[False].attributes
+    assert answers[True].attributes["question"] == "Population of Kenya?"
+    rounds = [s for s in spans if s.name == "llm.round"]
+    assert {r.parent_id for r in rounds} == {a.span_id for a in answers.values()}
+    assert all(r.attributes == {"prompt_tokens": 3} for r in rounds) and {s.service for s in spans} == {"t"}
