@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     max_tool_depth: int = Field(8, ge=1, description="Most rounds of tool calls in one answer.")
     max_message_chars: int = Field(8000, ge=1, description="Longest user message accepted, in characters.")
     max_answers_per_user: int = Field(3, ge=1, description="Answers one person may have being written at once.")
+    sse_heartbeat_seconds: float = Field(
+        15.0, gt=0, description="Seconds between keep-alive comments on an answer streamed as Server-Sent Events."
+    )
     history_token_budget: int = Field(6000, gt=0, description="Tokens of earlier conversation sent to the model.")
     tool_result_token_budget: int = Field(3000, gt=0, description="Tokens of one tool result sent back to the model.")
     offline_model_speed: float = Field(

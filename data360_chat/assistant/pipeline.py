@@ -36,6 +36,10 @@ class MessageRejected(ValueError):
     """The message cannot be sent as it is; `str(exc)` says why. Nothing was stored."""
 
 
+class MessageTooLong(MessageRejected):
+    """The message is longer than `MAX_MESSAGE_CHARS`."""
+
+
 class NothingToRegenerate(LookupError):
     """The chat has no question to answer again."""
 
@@ -45,7 +49,7 @@ def check_message(text: str, settings: Settings) -> str:
     if not text or not text.strip():
         raise MessageRejected("The message is empty: type a question first.")
     if len(text) > settings.max_message_chars:
-        raise MessageRejected(
+        raise MessageTooLong(
             f"The message is {len(text):,} characters long; the limit is {settings.max_message_chars:,}. "
             "Shorten it and send it again."
         )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from data360_chat.assistant.events import AnswerStarted
-from data360_chat.assistant.pipeline import MessageRejected, NothingToRegenerate
+from data360_chat.assistant.pipeline import MessageRejected, MessageTooLong, NothingToRegenerate
 from data360_chat.chats.limits import QuestionLimitReached, get_question_limits
 from data360_chat.chats.views import (
     ChartView,
@@ -42,8 +42,21 @@ PAGE_SIZE = 30
 GONE = "This chat does not exist or was deleted."
 
 
+BUSY_RETRY_AFTER = 5  # seconds a program is told to wait when the person has as many answers running as allowed
+
+
 class Refused(Exception):
-    """The action was refused; `str(exc)` says why, in words for the person."""
+    """The action was refused; `str(exc)` says why, in words for the person.
+
+    `reason` names the rule for programs: `gone`, `invalid`, `too_long`, `busy` (an answer is being written in the
+    chat), `too_many` (as many answers running as allowed), `rate_limited` (as many questions this minute as
+    allowed) or `nothing`; `retry_after` (seconds) when waiting helps.
+    """
+
+    def __init__(self, message: str, *, reason: str = "gone", retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.retry_after = retry_after
 
 
 class TooManyQuestions(Refused):
@@ -51,8 +64,7 @@ class TooManyQuestions(Refused):
     until the next one can start."""
 
     def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+        super().__init__(message, reason="rate_limited", retry_after=retry_after)
 
 
 @dataclass
@@ -75,10 +87,11 @@ class ChatPage:
 
 @dataclass
 class Started:
-    """An answer that started: its chat and the question as the page shows it."""
+    """An answer that started: its chat, the question as the page shows it, and the answer's message id."""
 
     chat_id: uuid.UUID
     question: MessageView
+    answer_id: int = 0
 
 
 @dataclass
@@ -191,9 +204,26 @@ async def _started(user_id: uuid.UUID, starting: Callable[[], Awaitable[AnswerSt
         started = await starting()
     except (MessageRejected, ChatBusy, TooManyAnswers, NothingToRegenerate, NotFound) as exc:
         await get_question_limits().give_back(counted)
-        raise Refused(GONE if isinstance(exc, NotFound) else str(exc)) from None
+        raise _refusal(exc) from None
     assert started.chat_id is not None
-    return Started(started.chat_id, MessageView(id=started.user_message_id, role="user", content=question.strip()))
+    question_view = MessageView(id=started.user_message_id, role="user", content=question.strip())
+    return Started(started.chat_id, question_view, started.message_id)
+
+
+def _refusal(exc: Exception) -> Refused:
+    """A rule's refusal of a question, with the rule named for programs."""
+    match exc:
+        case MessageTooLong():
+            return Refused(str(exc), reason="too_long")
+        case MessageRejected():
+            return Refused(str(exc), reason="invalid")
+        case ChatBusy():
+            return Refused(str(exc), reason="busy", retry_after=BUSY_RETRY_AFTER)
+        case TooManyAnswers():
+            return Refused(str(exc), reason="too_many", retry_after=BUSY_RETRY_AFTER)
+        case NothingToRegenerate():
+            return Refused(str(exc), reason="nothing")
+    return Refused(GONE)
 
 
 async def ask(user_id: uuid.UUID, chat_id: uuid.UUID | None, text: str) -> Started:

@@ -206,6 +206,32 @@ class AnswerRunner:
                 for event in batch:
                     yield event
 
+    async def subscribe_answer(
+        self, user_id: uuid.UUID, message_id: int
+    ) -> AsyncIterator[AnswerSnapshot | AnswerEvent]:
+        """Like `subscribe`, for the answer `message_id`: followed while it streams, else its stored snapshot.
+
+        `NotFound` unless it is an answer in one of the user's chats.
+        """
+        await self._prepare()
+        stored = await load_answer(self.database, user_id, message_id)
+        if stored is None or stored.turn.message.role != "assistant":
+            raise NotFound("message")
+        if stored.turn.streaming:
+            followed = False
+            async with contextlib.aclosing(self.subscribe(user_id, stored.turn.message.chat_id)) as items:
+                async for item in items:
+                    if isinstance(item, AnswerSnapshot) and item.message_id != message_id:
+                        break  # it ended and the chat's next answer started meanwhile
+                    followed = True
+                    yield item
+            if followed:
+                return
+            stored = await load_answer(self.database, user_id, message_id)
+            if stored is None:
+                raise NotFound("message")
+        yield AnswerSnapshot.of(unseen_events(stored, AnswerSnapshot()))
+
     async def follow(
         self, user_id: uuid.UUID, chat_id: uuid.UUID, *, interval: float = FLUSH_INTERVAL
     ) -> AsyncIterator[AnswerUpdate]:

@@ -26,9 +26,11 @@ from data360_chat.repositories.charts import get_chart
 from data360_chat.repositories.chats import delete_chat, get_chat, list_chats, rename_chat, search_chats
 from data360_chat.repositories.conversations import Turn, load_conversation
 from data360_chat.repositories.feedback import set_feedback
+from data360_chat.web.ask_routes import AskRoutes
 from data360_chat.web.chart_csv import csv_filename, rows_to_csv
 from data360_chat.web.chat_export import conversation_markdown, export_filename
 from data360_chat.web.errors import NO_STORE, json_error, read_json
+from data360_chat.web.openapi import openapi_document
 from data360_chat.web.requests import same_origin
 
 PREFIX = "/api/v1"
@@ -83,7 +85,13 @@ def message_json(turn: Turn) -> dict[str, Any]:
             for call in turn.tool_calls
         ],
         "charts": [
-            {"id": chart.id, "title": chart.title, "source": chart.source, "csv_url": f"{PREFIX}/charts/{chart.id}.csv"}
+            {
+                "id": chart.id,
+                "title": chart.title,
+                "source": chart.source,
+                "csv_url": f"{PREFIX}/charts/{chart.id}.csv",
+                "plotly_json_url": f"{PREFIX}/charts/{chart.id}.json",
+            }
             for chart in turn.charts
         ],
     }
@@ -256,12 +264,27 @@ class ApiRoutes:
             },
         )
 
+    async def chart_figure(self, request: Request, user: CurrentUser) -> Response:
+        chart_id = _row_id(request, "chart_id")
+        if chart_id is None:
+            return not_found()
+        async with self.service().database.session() as session:
+            chart = await get_chart(session, user.id, chart_id)
+        if chart is None:
+            return not_found()
+        figure = {"data": chart.figure.get("data", []), "layout": chart.figure.get("layout", {})}
+        return JSONResponse(figure, headers=NO_STORE)
+
+    async def openapi(self, request: Request) -> Response:
+        return JSONResponse(openapi_document(PREFIX))
+
     async def unknown(self, request: Request) -> Response:
         return not_found()
 
     def routes(self) -> list[BaseRoute]:
         """The API routes (and a JSON 404 for any other path under the prefix)."""
         auth = self.authenticated
+        ask = AskRoutes(lambda: self.service().settings)
         return [
             Route(f"{PREFIX}/me", auth(self.me), methods=["GET"]),
             Route(f"{PREFIX}/chats", auth(self.chats), methods=["GET"]),
@@ -270,5 +293,10 @@ class ApiRoutes:
             Route(f"{PREFIX}/chats/{{chat_id}}/export.{{format}}", auth(self.export), methods=["GET"]),
             Route(f"{PREFIX}/messages/{{message_id}}/feedback", auth(self.feedback), methods=["PUT"]),
             Route(f"{PREFIX}/charts/{{chart_id}}.csv", auth(self.chart_csv), methods=["GET"]),
+            Route(f"{PREFIX}/charts/{{chart_id}}.json", auth(self.chart_figure), methods=["GET"]),
+            Route(f"{PREFIX}/ask", auth(ask.ask), methods=["POST"]),
+            Route(f"{PREFIX}/ask/{{message_id}}", auth(ask.answer), methods=["GET"]),
+            Route(f"{PREFIX}/ask/{{message_id}}/events", auth(ask.events), methods=["GET"]),
+            Route(f"{PREFIX}/openapi.json", self.openapi, methods=["GET"]),
             Route(f"{PREFIX}/{{rest:path}}", self.unknown),
         ]

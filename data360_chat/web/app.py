@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
 from data360_chat.auth.service import AuthService, get_auth_service
+from data360_chat.rate_limits import RateLimited
 from data360_chat.web.admin_routes import AdminRoutes, admin_gate
 from data360_chat.web.api_routes import ApiRoutes
 from data360_chat.web.auth_routes import AuthRoutes
 from data360_chat.web.body_limit import limit_request_bodies
-from data360_chat.web.errors import server_error
+from data360_chat.web.errors import http_error, rate_limited, server_error
 from data360_chat.web.health_routes import health_routes
 from data360_chat.web.metrics_routes import metrics_routes
 
@@ -35,5 +37,5 @@ def build_web_app(service: Callable[[], AuthService] = get_auth_service) -> Star
             Middleware(limit_request_bodies, max_bytes=lambda: service().settings.max_request_bytes),
             Middleware(admin_gate, service=service),
         ],
-        exception_handlers={Exception: server_error},
+        exception_handlers={HTTPException: http_error, RateLimited: rate_limited, Exception: server_error},
     )

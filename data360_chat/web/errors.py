@@ -11,10 +11,12 @@ import json
 import logging
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from data360_chat.db.engine import is_unavailable
+from data360_chat.rate_limits import RateLimited
 from data360_chat.web.message_page import message_page
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,32 @@ async def server_error(request: Request, exc: Exception) -> Response:
         return error_for(request.url.path, 503, "unavailable", UNAVAILABLE, title="Temporarily unavailable")
     log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     return error_for(request.url.path, 500, "internal_error", BROKEN, title="Something went wrong")
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (a method a route does not take ...): JSON under `/api/`, plain text elsewhere."""
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith(API_PREFIX):
+        code = "method_not_allowed" if exc.status_code == 405 else "http_error"
+        response: Response = json_error(exc.status_code, code, str(exc.detail))
+    else:
+        response = PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def rate_limited(request: Request, exc: Exception) -> Response:
+    """A limit reached anywhere: 429 with `Retry-After`."""
+    assert isinstance(exc, RateLimited)
+    response = error_for(
+        request.url.path,
+        429,
+        "rate_limited",
+        f"Too many requests: try again in {exc.retry_after} s.",
+        title="Too many requests",
+    )
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def read_json(request: Request) -> Any:
