@@ -2,8 +2,8 @@
 `response.tool_call.completed`, `response.chart`, `response.error`, `response.completed`; a comment line every
 `heartbeat` seconds while nothing happens.
 
-Each event's `id` is a cursor: what the client has received so far (characters of text, tool calls started and
-completed, charts, whether the end was sent) of answer `message_id`. Whatever the answer is followed from (this
+Each event's `id` is a cursor: what the client has received so far of the answer (characters of text, tool calls
+started and completed, charts, whether the end was sent). Whatever the answer is followed from (this
 process, Redis, the database), a client reconnecting with `Last-Event-ID` gets only what that cursor lacks.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from data360_chat.chats.service import Refused
 from data360_chat.streams import AnswerSnapshot
 
 HEARTBEAT = b": keep-alive\n\n"
+CURSOR_PATTERN = r"^[0-9]{1,12}\.[0-9]{1,6}\.[0-9a-f]{1,1000}\.[0-9]{1,6}\.[0-2]$"
+CURSOR = re.compile(CURSOR_PATTERN.strip("^$"))
 GONE = "The answer is no longer available."
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
@@ -34,10 +37,9 @@ class BadCursor(ValueError):
 
 @dataclass
 class Cursor:
-    """What a client has of answer `message_id`; `finished` has bit i set once the i-th tool call's end was sent;
-    `ended` is 1 once `response.error` was sent, 2 once `response.completed` was."""
+    """What a client has of an answer; `finished` has bit i set once the i-th tool call's end was sent; `ended` is
+    1 once `response.error` was sent, 2 once `response.completed` was."""
 
-    message_id: int
     text: int = 0
     started: int = 0
     finished: int = 0
@@ -46,21 +48,15 @@ class Cursor:
 
     def encode(self) -> str:
         """The event id."""
-        return f"{self.message_id}.{self.text}.{self.started}.{self.finished:x}.{self.charts}.{self.ended}"
+        return f"{self.text}.{self.started}.{self.finished:x}.{self.charts}.{self.ended}"
 
     @classmethod
-    def parse(cls, value: str, message_id: int) -> Cursor:
-        """The cursor an event id of this answer stands for (`BadCursor` otherwise)."""
-        try:
-            answer, text, started, finished, charts, ended = value.strip().split(".")
-            cursor = cls(int(answer), int(text), int(started), int(finished, 16), int(charts), int(ended))
-        except ValueError:
-            raise BadCursor("Last-Event-ID is not an event id of this stream.") from None
-        if cursor.message_id != message_id:
-            raise BadCursor("Last-Event-ID belongs to another answer.")
-        if min(cursor.text, cursor.started, cursor.finished, cursor.charts) < 0 or cursor.ended not in (0, 1, 2):
+    def parse(cls, value: str) -> Cursor:
+        """The cursor an event id stands for (`BadCursor` for anything else)."""
+        if not CURSOR.fullmatch(value.strip()):
             raise BadCursor("Last-Event-ID is not an event id of this stream.")
-        return cursor
+        text, started, finished, charts, ended = value.strip().split(".")
+        return cls(int(text), int(started), int(finished, 16), int(charts), int(ended))
 
 
 def frame(name: str, data: dict[str, Any], cursor: Cursor) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 
 from data360_chat.admin.chat_access import readable_conversation
 from data360_chat.auth.identity import CurrentUser
@@ -26,6 +26,7 @@ from data360_chat.repositories.charts import get_chart
 from data360_chat.repositories.chats import delete_chat, get_chat, list_chats, rename_chat, search_chats
 from data360_chat.repositories.conversations import Turn, load_conversation
 from data360_chat.repositories.feedback import set_feedback
+from data360_chat.web.api_schemas import MAX_PAGE
 from data360_chat.web.ask_routes import AskRoutes
 from data360_chat.web.chart_csv import csv_filename, rows_to_csv
 from data360_chat.web.chat_export import conversation_markdown, export_filename
@@ -35,6 +36,7 @@ from data360_chat.web.requests import same_origin
 
 PREFIX = "/api/v1"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CHAT_LIST_PARAMETERS = {"q", "limit", "before"}
 
 Handler = Callable[[Request, CurrentUser], Awaitable[Response]]
 
@@ -159,11 +161,18 @@ class ApiRoutes:
         )
 
     async def chats(self, request: Request, user: CurrentUser) -> Response:
+        unknown = sorted(set(request.query_params) - CHAT_LIST_PARAMETERS)
+        if unknown:
+            return json_error(400, "bad_request", f"Unknown query parameter {unknown[0]!r}: use q, limit or before.")
         try:
-            limit = max(1, min(int(request.query_params.get("limit", "50")), 200))
+            limit = int(request.query_params.get("limit", "50"))
             before = _cursor(request.query_params.get("before"))
+            if not 1 <= limit <= MAX_PAGE:
+                raise ValueError(limit)
         except ValueError:
-            return json_error(400, "bad_request", "`limit` must be a number and `before` a `next_before` value.")
+            return json_error(
+                400, "bad_request", f"`limit` must be a number from 1 to {MAX_PAGE} and `before` a `next_before` value."
+            )
         query = request.query_params.get("q", "").strip()
         async with self.service().database.session() as session:
             if query:
@@ -276,16 +285,23 @@ class ApiRoutes:
         return JSONResponse(figure, headers=NO_STORE)
 
     async def openapi(self, request: Request) -> Response:
-        return JSONResponse(openapi_document(PREFIX))
+        return JSONResponse(openapi_document(self.service().settings.max_message_chars, PREFIX))
 
     async def unknown(self, request: Request) -> Response:
+        """404, or 405 (with `Allow`) for a path of the API asked with a method it does not take."""
+        for route in self._routes:
+            if isinstance(route, Route) and route.matches(request.scope)[0] == Match.PARTIAL:
+                allowed = ", ".join(sorted(route.methods or ()))
+                return json_error(
+                    405, "method_not_allowed", f"{request.method} is not allowed here: use {allowed}.", Allow=allowed
+                )
         return not_found()
 
     def routes(self) -> list[BaseRoute]:
         """The API routes (and a JSON 404 for any other path under the prefix)."""
         auth = self.authenticated
         ask = AskRoutes(lambda: self.service().settings)
-        return [
+        self._routes: list[BaseRoute] = [
             Route(f"{PREFIX}/me", auth(self.me), methods=["GET"]),
             Route(f"{PREFIX}/chats", auth(self.chats), methods=["GET"]),
             Route(f"{PREFIX}/chats/{{chat_id}}", auth(self.chat), methods=["GET", "PATCH", "DELETE"]),
@@ -298,5 +314,5 @@ class ApiRoutes:
             Route(f"{PREFIX}/ask/{{message_id}}", auth(ask.answer), methods=["GET"]),
             Route(f"{PREFIX}/ask/{{message_id}}/events", auth(ask.events), methods=["GET"]),
             Route(f"{PREFIX}/openapi.json", self.openapi, methods=["GET"]),
-            Route(f"{PREFIX}/{{rest:path}}", self.unknown),
         ]
+        return [*self._routes, Route(f"{PREFIX}/{{rest:path}}", self.unknown)]

@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+MAX_PAGE = 200  # most chats in one page of `GET /chats`
 
 
 class Body(BaseModel):
@@ -100,9 +102,12 @@ class AskRequest(Body):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description="The question (not blank; at most `MAX_MESSAGE_CHARS` characters).")
+    question: StrictStr = Field(
+        description="The question (not blank; at most `MAX_MESSAGE_CHARS` characters).",
+        json_schema_extra={"pattern": r"\S"},  # checked by the answer pipeline, which says what is wrong
+    )
     chat_id: uuid.UUID | None = Field(None, description="Ask in this chat; a new chat when absent.")
-    stream: bool = Field(False, description="Answer as Server-Sent Events instead of one JSON body.")
+    stream: StrictBool = Field(False, description="Answer as Server-Sent Events instead of one JSON body.")
 
 
 class Citation(Body):

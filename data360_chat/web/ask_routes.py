@@ -70,12 +70,12 @@ class AskRoutes:
         result = await answer_result(user_id, message_id)
         return AskResult.model_validate(result).model_dump(mode="json")
 
-    def _events(self, user_id: uuid.UUID, cursor: Cursor, *, fresh: bool) -> StreamingResponse:
+    def _events(self, user_id: uuid.UUID, message_id: int, cursor: Cursor, *, fresh: bool) -> StreamingResponse:
         stream = answer_stream(
-            follow_answer(user_id, cursor.message_id),
+            follow_answer(user_id, message_id),
             cursor,
             fresh=fresh,
-            final=lambda: self._result(user_id, cursor.message_id),
+            final=lambda: self._result(user_id, message_id),
             heartbeat=self.settings().sse_heartbeat_seconds,
         )
         return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
@@ -90,7 +90,7 @@ class AskRoutes:
         except chats.Refused as exc:
             return refusal(exc)
         if asked.stream:
-            return self._events(user.id, Cursor(started.answer_id), fresh=True)
+            return self._events(user.id, started.answer_id, Cursor(), fresh=True)
         with contextlib.suppress(chats.Refused):  # deleted meanwhile: `answer_result` says so
             async with contextlib.aclosing(follow_answer(user.id, started.answer_id)) as items:
                 async for item in items:
@@ -113,12 +113,12 @@ class AskRoutes:
         message_id = _message_id(request)
         if message_id is None:
             return json_error(404, "not_found", "Not found.")
-        last = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+        last = request.headers.get("last-event-id")
         try:
-            cursor = Cursor.parse(last, message_id) if last else Cursor(message_id)
+            cursor = Cursor.parse(last) if last else Cursor()
             await answer_result(user.id, message_id)  # 404 before the stream starts, not inside it
         except BadCursor as exc:
             return json_error(400, "bad_request", str(exc))
         except chats.Refused as exc:
             return refusal(exc)
-        return self._events(user.id, cursor, fresh=not last)
+        return self._events(user.id, message_id, cursor, fresh=not last)

@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 
 from data360_chat import __version__
 from data360_chat.web import api_schemas as s
+from data360_chat.web.answer_events import CURSOR_PATTERN
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {
@@ -25,7 +26,29 @@ ERROR_TEXT = {
     503: "The database cannot be reached right now.",
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}}
-SSE = {"text/event-stream": {"schema": {"type": "string"}}}
+EVENTS = (
+    "response.created",
+    "response.output_text.delta",
+    "response.tool_call.started",
+    "response.tool_call.completed",
+    "response.chart",
+    "response.error",
+    "response.completed",
+)
+SSE = {
+    "text/event-stream": {
+        "schema": {
+            "description": "One event: its name, its id (a cursor for `Last-Event-ID`) and its data as JSON.",
+            "type": "object",
+            "required": ["event", "id", "data"],
+            "properties": {
+                "event": {"enum": list(EVENTS)},
+                "id": {"type": "string", "pattern": CURSOR_PATTERN},
+                "data": {"type": "string", "contentMediaType": "application/json"},
+            },
+        }
+    }
+}
 
 
 @dataclass(frozen=True)
@@ -54,11 +77,12 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 CHAT_ID = _path("chat_id", {"type": "string", "format": "uuid"})
 MESSAGE_ID = _path("message_id", {"type": "integer", "minimum": 1})
 CHART_ID = _path("chart_id", {"type": "integer", "minimum": 1})
+CURSOR = {"type": "string", "pattern": CURSOR_PATTERN}
 LAST_EVENT_ID = {
     "name": "Last-Event-ID",
     "in": "header",
     "required": False,
-    "schema": {"type": "string"},
+    "schema": CURSOR,
     "description": "The `id` of the last event received: the stream goes on after it, repeating nothing.",
 }
 
@@ -71,7 +95,7 @@ OPERATIONS = (
         (200, s.ChatList),
         parameters=(
             _query("q", {"type": "string"}, "Only chats whose title or messages contain this text."),
-            _query("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Chats per page (50)."),
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": s.MAX_PAGE}, "Chats per page (50)."),
             _query("before", {"type": "string"}, "`next_before` of the previous page."),
         ),
         errors=(400,),
@@ -142,7 +166,7 @@ OPERATIONS = (
         "/ask/{message_id}/events",
         "An answer's events, from the start or after `Last-Event-ID`, until it ends.",
         (200, SSE),
-        parameters=(MESSAGE_ID, LAST_EVENT_ID, _query("last_event_id", {"type": "string"}, "As `Last-Event-ID`.")),
+        parameters=(MESSAGE_ID, LAST_EVENT_ID),
         errors=(400, 404),
     ),
     Operation("get", "/openapi.json", "This document.", (200, {"application/json": {"schema": {}}}), public=True),
@@ -189,14 +213,15 @@ def _operation(op: Operation) -> dict[str, Any]:
     return document
 
 
-@lru_cache(maxsize=1)
-def openapi_document(prefix: str = "/api/v1") -> dict[str, Any]:
-    """The whole document."""
+@lru_cache(maxsize=4)
+def openapi_document(max_message_chars: int, prefix: str = "/api/v1") -> dict[str, Any]:
+    """The whole document, for questions of at most `max_message_chars` characters."""
     models = {op.body for op in OPERATIONS if op.body} | {s.ErrorBody}
     models |= {op.ok[1] for op in OPERATIONS if isinstance(op.ok[1], type)}
     _, schemas = models_json_schema(
         [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)], ref_template=REF
     )
+    schemas["$defs"]["AskRequest"]["properties"]["question"]["maxLength"] = max_message_chars
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         paths.setdefault(prefix + op.path, {})[op.method] = _operation(op)

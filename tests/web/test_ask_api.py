@@ -163,7 +163,7 @@ async def test_a_dropped_stream_resumes_after_last_event_id_without_repeating_te
     last_delta = [item for item in rest if item.event == "response.output_text.delta"][-1]
     for after, expected in ((last_delta.id, ["response.completed"]), (rest[-1].id, [])):
         async with person.http.stream(
-            "GET", f"/api/v1/ask/{message_id}/events", params={"last_event_id": after}
+            "GET", f"/api/v1/ask/{message_id}/events", headers={"Last-Event-ID": after}
         ) as response:
             assert [item.event for item in events_of(await read_sse(response))] == expected
 
