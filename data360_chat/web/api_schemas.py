@@ -85,6 +85,11 @@ class MessageList(Body):
     messages: list[MessageBody]
 
 
+class ChatExport(Body):
+    chat: ChatBody
+    messages: list[MessageBody]
+
+
 class FeedbackBody(Body):
     rating: Literal[1, -1]
     comment: str = ""

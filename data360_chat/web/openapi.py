@@ -120,6 +120,15 @@ OPERATIONS = (
         errors=(404,),
     ),
     Operation(
+        "get",
+        "/chats/{chat_id}/export.{format}",
+        "A chat with its answers, sources and chart links, to download as Markdown or JSON.",
+        (200, s.ChatExport),
+        parameters=(CHAT_ID, _path("format", {"enum": ["md", "json"]})),
+        errors=(404,),
+        extra_content={"text/markdown": {"schema": {"type": "string"}}},
+    ),
+    Operation(
         "put",
         "/messages/{message_id}/feedback",
         "Rate an answer.",
