@@ -32,6 +32,7 @@ REFUSALS = {  # a facade refusal's reason → HTTP status and error code
     "too_long": (413, "too_large"),
     "busy": (409, "chat_busy"),
     "too_many": (429, "too_many_answers"),
+    "rate_limited": (429, "rate_limited"),
 }
 ASK_EXAMPLE = 'Send JSON like {"question": "Population of Kenya since 2000", "chat_id": null, "stream": false}.'
 

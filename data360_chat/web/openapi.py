@@ -22,7 +22,7 @@ ERROR_TEXT = {
     404: "No such item, or another person's (the two look the same).",
     409: "An answer is already being written in this chat.",
     413: "The body or the question is too long.",
-    429: "As many answers are being written for you as allowed; try again after `Retry-After` seconds.",
+    429: "As many answers being written, or questions this minute, as allowed; try again after `Retry-After` s.",
     503: "The database cannot be reached right now.",
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}}

@@ -16,7 +16,8 @@ from tests.support.scripted_llm import Pause, Reply, Text, many_words
 from tests.support.wdi import rows
 from tests.web.conftest import HEARTBEAT_SECONDS, Api, api_fixture, events_of, read_sse, text_of
 
-api = api_fixture()
+QUESTIONS_A_MINUTE = 6
+api = api_fixture(USER_QUESTION_LIMIT=str(QUESTIONS_A_MINUTE))
 
 POPULATION = "WB_WDI_SP_POP_TOTL"
 KENYA_DATA = {
@@ -248,3 +249,13 @@ async def test_a_busy_chat_is_409_and_too_many_answers_at_once_429_with_retry_af
     answered = await person.http.get(f"/api/v1/ask/{created.data['message_id']}")
     assert answered.json()["answer"] == "Done at last."  # the dropped stream's answer was finished and kept
     assert (await person.http.post("/api/v1/ask", json={"question": "Now?"})).status_code == 200
+
+
+async def test_too_many_questions_a_minute_is_429_with_retry_after(api, new_person):
+    person = await new_person()
+    api.llm.set_script(lambda body: Reply.text("Noted."))
+    for number in range(QUESTIONS_A_MINUTE):
+        assert (await person.http.post("/api/v1/ask", json={"question": f"Q{number}"})).status_code == 200
+    refused = await person.http.post("/api/v1/ask", json={"question": "One too many"})
+    assert refused.status_code == 429 and refused.json()["error"] == "rate_limited", refused.text
+    assert 0 < int(refused.headers["Retry-After"]) <= 60 and "questions" in refused.json()["message"]
