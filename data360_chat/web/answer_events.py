@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -22,10 +23,13 @@ from data360_chat.chats.answers import chart_link
 from data360_chat.chats.service import Refused
 from data360_chat.streams import AnswerSnapshot
 
+log = logging.getLogger(__name__)
+
 HEARTBEAT = b": keep-alive\n\n"
 CURSOR_PATTERN = r"^[0-9]{1,12}\.[0-9]{1,6}\.[0-9a-f]{1,1000}\.[0-9]{1,6}\.[0-2]$"
 CURSOR = re.compile(CURSOR_PATTERN.strip("^$"))
 GONE = "The answer is no longer available."
+BROKEN = "The answer could not be followed just now: reconnect with the last event's id as Last-Event-ID."
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 Frame = tuple[str, dict[str, Any]]
@@ -95,12 +99,15 @@ def catch_up(snapshot: AnswerSnapshot, cursor: Cursor) -> Iterator[Frame]:
 
 
 async def _pump(items: AsyncIterator[AnswerSnapshot | AnswerEvent], inbox: asyncio.Queue[Any]) -> None:
-    """Move the answer's items into `inbox`; then None, or the refusal that ended them."""
+    """Move the answer's items into `inbox`; then None, or the exception that ended them."""
     try:
         async with contextlib.aclosing(items):  # type: ignore[type-var]
             async for item in items:
                 inbox.put_nowait(item)
     except Refused as exc:
+        inbox.put_nowait(exc)
+    except Exception as exc:
+        log.warning("following an answer for a stream failed: %s", exc)
         inbox.put_nowait(exc)
     else:
         inbox.put_nowait(None)
@@ -131,6 +138,9 @@ async def answer_stream(
             if item is None or isinstance(item, Refused):
                 yield frame("response.error", {"message": GONE}, cursor)
                 return
+            if isinstance(item, Exception):
+                yield frame("response.error", {"message": BROKEN}, cursor)
+                return
             if isinstance(item, AnswerSnapshot):
                 snapshot = item
             else:
@@ -147,8 +157,13 @@ async def answer_stream(
                 cursor.ended = 1
                 yield frame("response.error", {"message": snapshot.failure}, cursor)
             if cursor.ended < 2:
+                try:
+                    result = await final()
+                except Refused:
+                    yield frame("response.error", {"message": GONE}, cursor)
+                    return
                 cursor.ended = 2
-                yield frame("response.completed", await final(), cursor)
+                yield frame("response.completed", result, cursor)
             return
     finally:
         pump.cancel()

@@ -259,3 +259,17 @@ async def test_too_many_questions_a_minute_is_429_with_retry_after(api, new_pers
     refused = await person.http.post("/api/v1/ask", json={"question": "One too many"})
     assert refused.status_code == 429 and refused.json()["error"] == "rate_limited", refused.text
     assert 0 < int(refused.headers["Retry-After"]) <= 60 and "questions" in refused.json()["message"]
+
+
+async def test_a_chat_deleted_while_its_answer_streams_ends_the_stream_with_an_error(api, new_person):
+    person = await new_person()
+    api.llm.set_script([Reply(steps=(Text(many_words(150), per_chunk=6),), chunk_delay=0.02)])
+    async with person.http.stream("POST", "/api/v1/ask", json={"question": "Long", "stream": True}) as response:
+        reading = asyncio.create_task(read_sse(response))
+        await asyncio.sleep(1.0)
+        [chat] = (await person.http.get("/api/v1/chats")).json()["chats"]
+        assert (await person.http.delete(f"/api/v1/chats/{chat['id']}")).status_code == 204
+        found = events_of(await reading)
+    assert text_of(found) and found[-1].event == "response.error"
+    assert found[-1].data["message"] == "The answer is no longer available."
+    assert "response.completed" not in [item.event for item in found]
