@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Match, Route
 from data360_chat.admin.chat_access import readable_conversation
 from data360_chat.auth.identity import CurrentUser
 from data360_chat.auth.service import AuthService
-from data360_chat.db.models import Chat
+from data360_chat.db.models import Chart, Chat
 from data360_chat.repositories import NotFound
 from data360_chat.repositories.charts import get_chart
 from data360_chat.repositories.chats import delete_chat, get_chat, list_chats, rename_chat, search_chats
@@ -30,20 +30,15 @@ from data360_chat.web.api_schemas import MAX_PAGE
 from data360_chat.web.ask_routes import AskRoutes
 from data360_chat.web.chart_csv import csv_filename, rows_to_csv
 from data360_chat.web.chat_export import conversation_markdown, export_filename
-from data360_chat.web.errors import NO_STORE, json_error, read_json
+from data360_chat.web.errors import NO_STORE, json_error, not_found, read_json
 from data360_chat.web.openapi import openapi_document
-from data360_chat.web.requests import same_origin
+from data360_chat.web.requests import path_row_id, same_origin
 
 PREFIX = "/api/v1"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CHAT_LIST_PARAMETERS = {"q", "limit", "before"}
 
 Handler = Callable[[Request, CurrentUser], Awaitable[Response]]
-
-
-def not_found() -> JSONResponse:
-    """The one answer for missing rows and other people's rows alike."""
-    return json_error(404, "not_found", "Not found.")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -104,15 +99,6 @@ def _chat_id(request: Request) -> uuid.UUID | None:
         return uuid.UUID(request.path_params["chat_id"])
     except ValueError:
         return None
-
-
-def _row_id(request: Request, name: str) -> int | None:
-    """A positive integer id from the path (None for anything else, answered as not found)."""
-    try:
-        value = int(request.path_params[name])
-    except ValueError:
-        return None
-    return value if 0 < value < 2**63 else None
 
 
 def _cursor(value: str | None) -> tuple[datetime, uuid.UUID] | None:
@@ -238,7 +224,7 @@ class ApiRoutes:
         return Response(body, media_type=media_type, headers={**NO_STORE, "Content-Disposition": disposition})
 
     async def feedback(self, request: Request, user: CurrentUser) -> Response:
-        message_id = _row_id(request, "message_id")
+        message_id = path_row_id(request, "message_id")
         if message_id is None:
             return not_found()
         body = await read_json(request)
@@ -255,30 +241,30 @@ class ApiRoutes:
             return not_found()
         return Response(status_code=204, headers=NO_STORE)
 
-    async def chart_csv(self, request: Request, user: CurrentUser) -> Response:
-        chart_id = _row_id(request, "chart_id")
+    async def _chart(self, request: Request, user: CurrentUser) -> Chart | None:
+        """The user's chart named in the path (None: not theirs, or none)."""
+        chart_id = path_row_id(request, "chart_id")
         if chart_id is None:
-            return not_found()
+            return None
         async with self.service().database.session() as session:
-            chart = await get_chart(session, user.id, chart_id)
-        if chart is None:
+            return await get_chart(session, user.id, chart_id)
+
+    async def chart_csv(self, request: Request, user: CurrentUser) -> Response:
+        chart = await self._chart(request, user)
+        if chart is None or chart.id is None:
             return not_found()
         return Response(
             rows_to_csv(chart.data),
             media_type="text/csv; charset=utf-8",
             headers={
                 **NO_STORE,
-                "Content-Disposition": f'attachment; filename="{csv_filename(chart.title, chart_id)}"',
+                "Content-Disposition": f'attachment; filename="{csv_filename(chart.title, chart.id)}"',
                 "X-Content-Type-Options": "nosniff",
             },
         )
 
     async def chart_figure(self, request: Request, user: CurrentUser) -> Response:
-        chart_id = _row_id(request, "chart_id")
-        if chart_id is None:
-            return not_found()
-        async with self.service().database.session() as session:
-            chart = await get_chart(session, user.id, chart_id)
+        chart = await self._chart(request, user)
         if chart is None:
             return not_found()
         figure = {"data": chart.figure.get("data", []), "layout": chart.figure.get("layout", {})}

@@ -23,7 +23,8 @@ from data360_chat.settings import Settings
 from data360_chat.streams import AnswerSnapshot
 from data360_chat.web.answer_events import SSE_HEADERS, BadCursor, Cursor, answer_stream
 from data360_chat.web.api_schemas import AskRequest, AskResult
-from data360_chat.web.errors import NO_STORE, json_error, read_json
+from data360_chat.web.errors import NO_STORE, json_error, not_found, read_json
+from data360_chat.web.requests import path_row_id
 
 REFUSALS = {  # a facade refusal's reason → HTTP status and error code
     "gone": (404, "not_found"),
@@ -42,14 +43,6 @@ def refusal(exc: chats.Refused) -> JSONResponse:
     status, code = REFUSALS.get(exc.reason, (400, "bad_request"))
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
     return json_error(status, code, str(exc), **headers)
-
-
-def _message_id(request: Request) -> int | None:
-    try:
-        value = int(request.path_params["message_id"])
-    except ValueError:
-        return None
-    return value if 0 < value < 2**63 else None
 
 
 def parse_ask(body: Any) -> AskRequest | str:
@@ -101,9 +94,9 @@ class AskRoutes:
 
     async def answer(self, request: Request, user: CurrentUser, message_id: int | None = None) -> Response:
         """`GET /ask/{message_id}`: the answer as stored now (`status` says whether it is still being written)."""
-        message_id = message_id or _message_id(request)
+        message_id = message_id or path_row_id(request, "message_id")
         if message_id is None:
-            return json_error(404, "not_found", "Not found.")
+            return not_found()
         try:
             return JSONResponse(await self._result(user.id, message_id), headers=NO_STORE)
         except chats.Refused as exc:
@@ -111,9 +104,9 @@ class AskRoutes:
 
     async def events(self, request: Request, user: CurrentUser) -> Response:
         """`GET /ask/{message_id}/events`: the answer's events again, after `Last-Event-ID` when given."""
-        message_id = _message_id(request)
+        message_id = path_row_id(request, "message_id")
         if message_id is None:
-            return json_error(404, "not_found", "Not found.")
+            return not_found()
         last = request.headers.get("last-event-id")
         try:
             cursor = Cursor.parse(last) if last else Cursor()

@@ -32,6 +32,11 @@ def json_error(status: int, code: str, message: str, **headers: str) -> JSONResp
     return JSONResponse({"error": code, "message": message}, status_code=status, headers={**NO_STORE, **headers})
 
 
+def not_found() -> JSONResponse:
+    """The one answer for missing rows and other people's rows alike."""
+    return json_error(404, "not_found", "Not found.")
+
+
 def error_for(path: str, status: int, code: str, message: str, *, title: str) -> Response:
     """The error as the caller of `path` reads it: JSON for the API, a page for a browser."""
     if path.startswith(API_PREFIX):

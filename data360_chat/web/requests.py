@@ -1,4 +1,5 @@
-"""Facts about an incoming request: client address, whether it is same-origin, whether it came over https.
+"""Facts about an incoming request: client address, whether it is same-origin, whether it came over https, ids in
+its path.
 
 Behind `TRUSTED_PROXY_HOPS` reverse proxies, `X-Forwarded-For` and `X-Forwarded-Proto` are read at the entry the
 outermost trusted proxy wrote; with no trusted proxy they are ignored (any client could send them).
@@ -56,3 +57,12 @@ def same_origin(request: Request, settings: Settings) -> bool:
 def served_over_https(request: Request, settings: Settings) -> bool:
     """Whether cookies must be `Secure`: the request came over https, or the public address is https."""
     return request_scheme(request, settings) == "https" or (settings.public_url or "").lower().startswith("https://")
+
+
+def path_row_id(request: Request, name: str) -> int | None:
+    """A positive integer id from the path (None for anything else, answered as not found)."""
+    try:
+        value = int(request.path_params[name])
+    except ValueError:
+        return None
+    return value if 0 < value < 2**63 else None
