@@ -3,6 +3,7 @@
 Authenticated by the session cookie, a bearer JWT from the configured issuer, or a personal API key
 (`Authorization: Bearer d360_...`). Another user's chat, message or chart answers exactly like a missing one (404).
 Requests authenticated by cookie that change something must come from a page of this app (Origin checked).
+Asking is in `ask_routes`; the routes are described in `openapi` (served at `/api/v1/openapi.json`).
 """
 
 from __future__ import annotations
