@@ -1,8 +1,10 @@
 """One answer while it is produced: model turns, tool rounds, then charts, sources, grounding and the stored end.
 
 While text streams it is saved at least every `SAVE_INTERVAL` seconds; at the end the answer is stored with its
-tool calls, charts, sources, usage, latency and the share of its numbers found in the data. Stop keeps the partial
-text as `cancelled` (the write completes even if the task is cancelled again); failures keep it as `error`.
+tool calls, charts, sources, usage, latency and the check of its numbers against the data. A turn the model did not
+finish ends the answer with its text, charts and checks, and a status that says why (`cut_short_status`). Stop
+keeps the partial text as `cancelled` (the write completes even if the task is cancelled again); failures keep it
+as `error`. An answer taken up again (Continue) starts from its stored text and its earlier tool results.
 Each model turn with its tool calls is a span of the answer's trace; tokens count in the metrics per model.
 """
 
@@ -12,10 +14,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from typing import Any
 
 from data360_chat.assistant.charts import ChartSpec, charts_from_observations
+from data360_chat.assistant.derived_numbers import Fact
 from data360_chat.assistant.events import (
     AnswerDone,
     AnswerEvent,
@@ -43,7 +46,16 @@ from data360_chat.settings import Settings
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 2.0
+FINISH_STATUSES: dict[str, AnswerStatus] = {"length": "too_long", "content_filter": "filtered"}
 _final_writes: set[asyncio.Task] = set()
+
+
+def cut_short_status(finish_reason: str | None) -> AnswerStatus | None:
+    """How a turn that the model did not finish leaves the answer (None for a turn that ended normally): no finish
+    reason at all is `cut_off`, `length` is `too_long`, `content_filter` is `filtered`."""
+    if finish_reason is None:
+        return "cut_off"
+    return FINISH_STATUSES.get(finish_reason)
 
 
 def _shielded(write: Coroutine[Any, Any, object]) -> asyncio.Future[object]:
@@ -96,8 +108,12 @@ class AnswerRun:
         messages: list[dict[str, Any]],
         started: float,
         span: Span = NO_SPAN,
+        earlier_text: str = "",
+        earlier_results: Sequence[ToolResult] = (),
+        earlier_usage: tuple[int | None, int | None] = (0, 0),
     ) -> None:
-        """`span`: the answer's span in its trace (the model turns, tool calls and writes go under it)."""
+        """`span`: the answer's span in its trace (the model turns, tool calls and writes go under it); `earlier_*`:
+        the text, tool results and tokens of the answer being continued (nothing for a new one)."""
         self.question = question
         self.message_id = message_id
         self.store = store
@@ -106,13 +122,16 @@ class AnswerRun:
         self.messages = messages
         self.started = started
         self.deadline = asyncio.get_running_loop().time() + settings.llm_answer_deadline
-        self.pieces: list[str] = []
+        self.pieces: list[str] = [earlier_text] if earlier_text else []
+        self.continuing = bool(earlier_text)
+        self.earlier_results = list(earlier_results)
         self.runs: list[ToolRun] = []
-        self.prompt_tokens = 0
-        self.completion_tokens = 0
+        self.prompt_tokens = earlier_usage[0] or 0
+        self.completion_tokens = earlier_usage[1] or 0
         self.first_token_ms: int | None = None
-        self.usage_known = True
+        self.usage_known = None not in earlier_usage
         self.turn_open = False
+        self.status: AnswerStatus = "complete"
         self.model = model_routes(settings)[0].model
         self.saver = ProgressSaver(store)
         self.span = span
@@ -141,7 +160,8 @@ class AnswerRun:
                 limit_reached = rounds >= self.settings.max_tool_depth
                 turn: TurnResult | None = None
                 self.turn_open = True
-                separate = bool(self.pieces) and not self.text[-1].isspace()
+                separate = bool(self.pieces) and not self.text[-1].isspace() and not self.continuing
+                self.continuing = False  # the first turn of a continuation goes on from the last character
                 with self.span.child("llm.round", round=rounds + 1) as round_span:
                     async for item in stream_turn(
                         self.messages,
@@ -164,6 +184,11 @@ class AnswerRun:
                         yield TextDelta(item)
                     assert turn is not None
                     self._count_usage(turn, round_span)
+                    cut_short = cut_short_status(turn.finish_reason)
+                    if cut_short is not None:  # tool calls of an unfinished turn may be incomplete: none is run
+                        self.status = cut_short
+                        round_span.set(finish_reason=turn.finish_reason or "none")
+                        break
                     if not turn.tool_calls:
                         break
                     if limit_reached:
@@ -232,11 +257,13 @@ class AnswerRun:
 
     # --- the end ---------------------------------------------------------------------------------------------
 
-    def _results(self) -> list[ToolResult]:
-        return [run.result for run in self.runs if run.ok and run.result is not None]
+    def _results(self, *, earlier: bool = True) -> list[ToolResult]:
+        """Successful tool results of this run (and, with `earlier`, of the answer it continues)."""
+        own = [run.result for run in self.runs if run.ok and run.result is not None]
+        return [*self.earlier_results, *own] if earlier else own
 
-    def _observations(self) -> list[Observation]:
-        return [o for result in self._results() for o in result.observations]
+    def _observations(self, *, earlier: bool = True) -> list[Observation]:
+        return [o for result in self._results(earlier=earlier) for o in result.observations]
 
     def _viz_charts(self) -> list[ChartSpec]:
         """Charts from the Vega-Lite specs the model asked for (the MCP client loaded them)."""
@@ -256,18 +283,18 @@ class AnswerRun:
     def _charts(self) -> list[ChartSpec]:
         viz = self._viz_charts()
         covered = {chart.source.get("indicator_id") for chart in viz}
-        observations = [o for o in self._observations() if o.indicator_id not in covered]
+        observations = [o for o in self._observations(earlier=False) if o.indicator_id not in covered]
         return viz + charts_from_observations(observations)
 
     def _grounding(self, sources: list[dict[str, Any]]) -> Grounding:
-        known: list[float] = values_in(self.question)
+        known: list[float | Fact] = [Fact(value, "in the question") for value in values_in(self.question)]
         for result in self._results():
             known.extend(values_in(result.data))
             known.extend(values_in(result.text))
-            known.extend(o.value for o in result.observations)
-        names = [o.country_name for o in self._observations()]
+        observations = self._observations()
+        names = [o.country_name for o in observations]
         names += [s["name"] for s in sources] + [s["indicator_id"] for s in sources]
-        return check_numbers(self.text, known, ignore=names)
+        return check_numbers(self.text, known, ignore=names, observations=observations)
 
     async def _complete(self) -> AsyncIterator[AnswerEvent]:
         await self.saver.stop()
@@ -288,13 +315,16 @@ class AnswerRun:
                 first_token_ms=self.first_token_ms,
                 grounded_share=grounding.share,
                 numbers_checked=grounding.checked,
+                number_checks=[check.as_json() for check in grounding.checks],
                 sources=sources,
+                status=self.status,
             )
         for chart, chart_id in zip(charts, chart_ids, strict=True):
             yield ChartReady(chart_id, chart.title, chart.figure, chart.source, chart.summary, chart.points)
         yield SourcesReady(sources)
         yield UsageReported(prompt, completion)
-        yield AnswerDone(self.message_id, "complete", latency, grounding.share, grounding.ungrounded)
+        checks = [check.as_json() for check in grounding.checks]
+        yield AnswerDone(self.message_id, self.status, latency, grounding.share, grounding.ungrounded, checks)
 
     def _usage(self) -> tuple[int | None, int | None]:
         """Tokens of the whole answer; unknown when any turn ended (or was cut) without reporting them."""

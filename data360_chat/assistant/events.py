@@ -2,7 +2,9 @@
 
 `answer()` yields `AnswerStarted` first and `AnswerDone` last; in between come text deltas, tool steps, charts,
 sources and usage. `AnswerFailed` precedes an `AnswerDone` with status `error` and says what went wrong in words a
-person understands.
+person understands. An answer the model did not finish is kept with its text and says why in its status:
+`cut_off` (the stream ended without a finish reason), `too_long` (the model's length limit), `filtered` (the
+provider's content filter).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-AnswerStatus = Literal["complete", "cancelled", "error"]
+AnswerStatus = Literal["complete", "cut_off", "too_long", "filtered", "cancelled", "error"]
+CUT_SHORT: tuple[AnswerStatus, ...] = ("cut_off", "too_long", "filtered")
+ENDED_STATUSES: tuple[AnswerStatus, ...] = ("complete", *CUT_SHORT, "cancelled", "error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +94,15 @@ class AnswerFailed:
 
 @dataclass(frozen=True, slots=True)
 class AnswerDone:
-    """The answer ended; its stored status, latency and how many of its numbers were found in the data."""
+    """The answer ended; its stored status, latency, how many of its numbers were found in the data, and the check
+    of each number (`grounding.NumberCheck.as_json()`)."""
 
     message_id: int
     status: AnswerStatus
     latency_ms: int
     grounded_share: float | None
     ungrounded_numbers: list[str] = field(default_factory=list)
+    number_checks: list[dict[str, Any]] = field(default_factory=list)
 
 
 AnswerEvent = (

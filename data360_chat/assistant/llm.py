@@ -85,14 +85,17 @@ class RequestedCall:
 
 @dataclass
 class TurnResult:
-    """How a turn ended: its full text, the tool calls asked for, usage (None when not reported), the model, and
-    milliseconds from the request to the first streamed chunk."""
+    """How a turn ended: its full text, the tool calls asked for, usage (None when not reported), the model,
+    milliseconds from the request to the first streamed chunk, and the finish reason the model sent (`stop`,
+    `tool_calls`, `length`, `content_filter` ...; None when the stream ended without one, as when a proxy closes it
+    mid-answer)."""
 
     text: str
     tool_calls: list[RequestedCall]
     usage: tuple[int, int] | None
     model: str
     first_chunk_ms: int | None = None
+    finish_reason: str | None = "stop"
 
 
 @dataclass
@@ -234,6 +237,14 @@ class SilenceWatch:
         self._scope.reschedule(now)
 
 
+def sent_finish_reason(stream: Any, last_seen: str | None) -> str | None:
+    """The finish reason the model really sent. LiteLLM ends a stream that had none with a made-up `stop`, so its
+    own record of what it received comes first; the last reason seen in the chunks only when it keeps none."""
+    if hasattr(stream, "received_finish_reason"):
+        return stream.received_finish_reason or getattr(stream, "intermittent_finish_reason", None)
+    return last_seen
+
+
 async def _close(stream: Any) -> None:
     """Close the HTTP response so the server stops generating (also while being cancelled)."""
     with contextlib.suppress(Exception):
@@ -260,6 +271,7 @@ async def _attempt(
     text: list[str] = []
     assembler = ToolCallAssembler()
     usage: tuple[int, int] | None = None
+    finish: str | None = None
     watch = SilenceWatch(settings, deadline)
     sent = time.perf_counter()
     first_chunk: float | None = None
@@ -283,7 +295,10 @@ async def _attempt(
                         usage = (int(reported.prompt_tokens), int(reported.completion_tokens or 0))
                 if delta is not None and delta.tool_calls:
                     assembler.add(delta.tool_calls)
+                if chunk.choices and chunk.choices[0].finish_reason:
+                    finish = chunk.choices[0].finish_reason
                 watch.waiting()
+            finish = sent_finish_reason(stream, finish)
     except TimeoutError:
         if not watch.reason:
             raise
@@ -293,7 +308,7 @@ async def _attempt(
         if stream is not None:
             await _close(stream)
     first_ms = round(first_chunk * 1000) if first_chunk is not None else None
-    yield TurnResult("".join(text), assembler.calls(), usage, route.model, first_ms)
+    yield TurnResult("".join(text), assembler.calls(), usage, route.model, first_ms, finish)
 
 
 async def _pause_before_retry(exc: BaseException, attempt: int, deadline: float) -> None:

@@ -3,7 +3,8 @@
 `answer()` checks the message (the one place that does), stores it, creates the answer as `streaming`, then runs
 the model with the Data360 tools until it answers (`AnswerRun`). Closing an entry point's stream closes the run
 at once (so a Stop is stored before the caller goes on). `regenerate()` and `edit_and_resend()` find the
-question through the same `AnswerStore` and answer it again. Stop (cancelling the consuming task or closing the
+question through the same `AnswerStore` and answer it again; `continue_answer()` takes up an answer that was cut
+short where its text stopped, in the same answer (`continuation`). Stop (cancelling the consuming task or closing the
 stream) cancels the model request and the tool calls in flight and keeps the partial text as `cancelled`.
 Each answer is one trace (`observability.tracing`), counts in the metrics by how it ended and logs one line at its end.
 """
@@ -18,10 +19,11 @@ import uuid
 from collections.abc import AsyncIterator
 
 from data360_chat.assistant.answer_run import AnswerRun
-from data360_chat.assistant.events import AnswerDone, AnswerEvent, AnswerFailed, AnswerStarted, UsageReported
+from data360_chat.assistant.continuation import continuation_messages, earlier_results
+from data360_chat.assistant.events import AnswerDone, AnswerEvent, AnswerFailed, AnswerStarted, TextDelta, UsageReported
 from data360_chat.assistant.llm import model_routes
 from data360_chat.assistant.prompt import system_prompt, trim_history
-from data360_chat.assistant.store import AnswerStore, open_store
+from data360_chat.assistant.store import AnswerStore, DatabaseStore, open_store
 from data360_chat.assistant.tool_runs import ToolHub
 from data360_chat.db.engine import Database
 from data360_chat.observability import metrics
@@ -90,27 +92,40 @@ async def _answer(
             started=started,
             span=span,
         )
-        metrics.answer_started()
-        status = "cancelled"
-        try:
-            yield AnswerStarted(begun.chat_id, begun.user_message_id, begun.message_id, route.model, route.offline)
-            async with contextlib.aclosing(run.stream()) as events:
-                async for event in events:
-                    status = _observe(event, span) or status
-                    yield event
-        except (asyncio.CancelledError, GeneratorExit):
-            await run.cancelled()
-            raise
-        except Exception as exc:
-            log.exception("answer %s failed", begun.message_id)
-            reason = f"Something went wrong while writing this answer ({type(exc).__name__}). Please try again."
-            async for event in run.fail(reason):
+        first = AnswerStarted(begun.chat_id, begun.user_message_id, begun.message_id, route.model, route.offline)
+        async with contextlib.aclosing(_run(run, first, span, started)) as events:
+            async for event in events:
+                yield event
+
+
+async def _run(
+    run: AnswerRun, first: AnswerStarted, span: Span, started: float, earlier_text: str = ""
+) -> AsyncIterator[AnswerEvent]:
+    """`first`, the text so far (a continued answer's), then the run's events; Stop and failures stored; the answer
+    counted in the metrics by how it ended and logged at its end."""
+    metrics.answer_started()
+    status = "cancelled"
+    try:
+        yield first
+        if earlier_text:
+            yield TextDelta(earlier_text)
+        async with contextlib.aclosing(run.stream()) as events:
+            async for event in events:
                 status = _observe(event, span) or status
                 yield event
-        finally:
-            seconds = time.perf_counter() - started
-            metrics.answer_finished(status, seconds)
-            log.info("answer %s %s in %.1f s", begun.message_id, status, seconds)
+    except (asyncio.CancelledError, GeneratorExit):
+        await run.cancelled()
+        raise
+    except Exception as exc:
+        log.exception("answer %s failed", first.message_id)
+        reason = f"Something went wrong while writing this answer ({type(exc).__name__}). Please try again."
+        async for event in run.fail(reason):
+            status = _observe(event, span) or status
+            yield event
+    finally:
+        seconds = time.perf_counter() - started
+        metrics.answer_finished(status, seconds)
+        log.info("answer %s %s in %.1f s", first.message_id, status, seconds)
 
 
 async def answer(
@@ -165,3 +180,39 @@ async def edit_and_resend(
     async with contextlib.aclosing(_answer(store, text, hub, settings, replace_from=message_id)) as run:
         async for event in run:
             yield event
+
+
+async def continue_answer(
+    user_id: uuid.UUID, chat_id: uuid.UUID, *, database: Database, hub: ToolHub, settings: Settings
+) -> AsyncIterator[AnswerEvent]:
+    """Continue the chat's last answer, cut short, where its text stopped: the new text is appended to it.
+
+    Raises before anything changes: `NothingToContinue` (the last answer was not cut short), `ChatBusy`,
+    `TooManyAnswers`, `NotFound`. The events start with `AnswerStarted` and the text so far.
+    """
+    store = DatabaseStore(database, user_id, chat_id, most_running=settings.max_answers_per_user)
+    started = time.perf_counter()
+    route = model_routes(settings)[0]
+    with root_span("answer", model=route.model) as span:
+        with span.child("db.begin"):
+            resumed = await store.resume()
+        span.set(message_id=resumed.message_id, continued=True)
+        run = AnswerRun(
+            question=resumed.question,
+            message_id=resumed.message_id,
+            store=store,
+            hub=hub,
+            settings=settings,
+            messages=continuation_messages(
+                resumed, history_budget=settings.history_token_budget, tool_budget=settings.tool_result_token_budget
+            ),
+            started=started,
+            span=span,
+            earlier_text=resumed.text,
+            earlier_results=earlier_results(resumed),
+            earlier_usage=resumed.usage,
+        )
+        first = AnswerStarted(chat_id, resumed.question_id, resumed.message_id, route.model, route.offline)
+        async with contextlib.aclosing(_run(run, first, span, started, resumed.text)) as events:
+            async for event in events:
+                yield event

@@ -23,6 +23,10 @@ ISO3 codes in `disaggregation_filters` (`{{"REF_AREA": "KEN,TZA"}}`) and `start_
 3. Answer from the data only. Quote numbers as the tools returned them (rounded sensibly, with units), and say \
 which indicator (name and id), countries and years they are for. Never invent or estimate a number that is not \
 in a tool result; if you compute something (a difference, a growth rate), say that you computed it.
+Every number you write is checked against the tool results and shown to the reader with where it was found. The \
+numbers you may cite: the values the tools returned, and numbers computed from two of them — the change (in \
+percent) or average yearly growth of one series between two of its years, a difference, a ratio ("3.2 times", \
+"doubled", "halved"), or the gap between two countries in the same year. Any other number is flagged as not found.
 4. When data is missing for a country or year, say so plainly and offer the nearest data there is (another year, \
 a similar indicator). Never give a number for a year that is not in the data.
 

@@ -8,20 +8,24 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from data360_chat.assistant.charts import ChartSpec
+from data360_chat.assistant.events import CUT_SHORT
 from data360_chat.assistant.tool_runs import ToolRun, stored_result
 from data360_chat.db.engine import Database
+from data360_chat.db.models import ToolCall
+from data360_chat.repositories import NotFound
 from data360_chat.repositories.charts import add_chart
-from data360_chat.repositories.chats import create_chat
+from data360_chat.repositories.chats import create_chat, get_chat
 from data360_chat.repositories.messages import (
     ChatBusy,
     add_user_message,
     delete_messages_from,
     get_message,
     list_messages,
+    resume_answer,
     start_answer,
     update_message,
 )
-from data360_chat.repositories.tool_calls import add_tool_call, finish_tool_call
+from data360_chat.repositories.tool_calls import add_tool_call, finish_tool_call, list_tool_calls
 from data360_chat.settings import Settings
 
 HISTORY_MESSAGES = 60
@@ -36,6 +40,34 @@ class Begun:
     message_id: int
     chat_id: uuid.UUID | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class NothingToContinue(LookupError):
+    """The chat's last answer was not cut short, so there is nothing to continue."""
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """An answer cut short, streaming again to be continued: its question, the conversation before the question,
+    its text and tokens so far, and its tool calls (with their stored results)."""
+
+    message_id: int
+    question_id: int
+    question: str
+    history: list[dict[str, Any]]
+    text: str
+    usage: tuple[int | None, int | None]
+    model: str
+    tool_calls: list[ToolCall]
+
+
+def _history(messages: Sequence[Any]) -> list[dict[str, Any]]:
+    """Earlier turns as the model is sent them (answers still streaming and empty turns left out)."""
+    return [
+        {"role": message.role, "content": message.content}
+        for message in messages
+        if message.content.strip() and message.status != "streaming"
+    ]
 
 
 class AnswerStore(Protocol):
@@ -66,7 +98,7 @@ class AnswerStore(Protocol):
         ...
 
     async def complete(self, charts: Sequence[ChartSpec], **fields: Any) -> list[int | None]:
-        """Store the finished answer and its charts; the charts' ids."""
+        """Store the answer the model ended (`complete`, or cut short) and its charts; the charts' ids."""
         ...
 
     async def end(self, runs: Sequence[ToolRun], **fields: Any) -> None:
@@ -106,12 +138,33 @@ class DatabaseStore:
             reply = await start_answer(session, self.user_id, self.chat_id, model, most_running=self.most_running)
         assert asked.id is not None and reply.id is not None
         self.message_id = reply.id
-        history = [
-            {"role": message.role, "content": message.content}
-            for message in earlier
-            if message.content.strip() and message.status != "streaming"
-        ]
-        return Begun(asked.id, reply.id, self.chat_id, history)
+        return Begun(asked.id, reply.id, self.chat_id, _history(earlier))
+
+    async def resume(self) -> Resumed:
+        """Set the chat's last answer streaming again if it was cut short (`NothingToContinue` otherwise; `ChatBusy`
+        and `TooManyAnswers` as for a new answer), in one transaction."""
+        assert self.chat_id is not None
+        async with self.database.session() as session:
+            if await get_chat(session, self.user_id, self.chat_id) is None:
+                raise NotFound("chat")
+            recent = await list_messages(session, self.user_id, self.chat_id, last=HISTORY_MESSAGES)
+            if len(recent) < 2 or recent[-1].role != "assistant" or recent[-1].status not in CUT_SHORT:
+                raise NothingToContinue("Only an answer that was cut short can be continued.")
+            question, answer = recent[-2], recent[-1]
+            assert answer.id is not None and question.id is not None
+            await resume_answer(session, self.user_id, answer.id, statuses=CUT_SHORT, most_running=self.most_running)
+            calls = await list_tool_calls(session, self.user_id, [answer.id])
+        self.message_id = answer.id
+        return Resumed(
+            answer.id,
+            question.id,
+            question.content,
+            _history(recent[:-2]),
+            answer.content,
+            (answer.prompt_tokens, answer.completion_tokens),
+            answer.model or "",
+            calls,
+        )
 
     async def last_question(self) -> tuple[int, str] | None:
         if self.chat_id is None:
@@ -170,7 +223,7 @@ class DatabaseStore:
                     source=chart.source,
                 )
                 ids.append(row.id)
-            await update_message(session, self.user_id, self._id(), status="complete", **fields)
+            await update_message(session, self.user_id, self._id(), **fields)
         return ids
 
     async def end(self, runs: Sequence[ToolRun], **fields: Any) -> None:
@@ -210,7 +263,7 @@ class MemoryStore:
         return None
 
     async def complete(self, charts: Sequence[ChartSpec], **fields: Any) -> list[int | None]:
-        self.fields.update(fields, status="complete")
+        self.fields.update(fields)
         return [None for _ in charts]
 
     async def end(self, runs: Sequence[ToolRun], **fields: Any) -> None:

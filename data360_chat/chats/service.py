@@ -1,5 +1,5 @@
-"""What a person does with their chats, as the chat page asks for it: open, list, ask, follow, stop, rate, rename
-and delete. Plain async Python over the repositories and the answer runner; every function takes the user's id.
+"""What a person does with their chats, as the chat page asks for it: open, list, ask, continue, follow, stop, rate,
+rename and delete. Plain async Python over the repositories and the answer runner; every function takes the user's id.
 
 The rules live in their owners (the pipeline checks messages, the database decides busy chats and the answer
 bound, repositories decide ownership, `limits` counts questions per minute); here their refusals become one
@@ -16,6 +16,7 @@ from datetime import datetime
 
 from data360_chat.assistant.events import AnswerStarted
 from data360_chat.assistant.pipeline import MessageRejected, MessageTooLong, NothingToRegenerate
+from data360_chat.assistant.store import NothingToContinue
 from data360_chat.chats.limits import QuestionLimitReached, get_question_limits
 from data360_chat.chats.views import (
     ChartView,
@@ -26,7 +27,6 @@ from data360_chat.chats.views import (
     chat_item,
     tool_from_step,
     turn_view,
-    ungrounded_text,
 )
 from data360_chat.db.engine import get_database
 from data360_chat.repositories import NotFound
@@ -87,10 +87,11 @@ class ChatPage:
 
 @dataclass
 class Started:
-    """An answer that started: its chat, the question as the page shows it, and the answer's message id."""
+    """An answer that started: its chat, the question as the page shows it (None: an answer continued), and the
+    answer's message id."""
 
     chat_id: uuid.UUID
-    question: MessageView
+    question: MessageView | None
     answer_id: int = 0
 
 
@@ -190,8 +191,11 @@ def _too_many(exc: QuestionLimitReached) -> TooManyQuestions:
     )
 
 
-async def _started(user_id: uuid.UUID, starting: Callable[[], Awaitable[AnswerStarted]], question: str) -> Started:
-    """Count the question against its person's and organisation's limits, then start its answer."""
+async def _started(
+    user_id: uuid.UUID, starting: Callable[[], Awaitable[AnswerStarted]], question: str | None
+) -> Started:
+    """Count the question (or the Continue) against its person's and organisation's limits, then start its answer
+    (`question` None: an answer continued)."""
     async with get_database().session() as session:
         user = await get_user(session, user_id)
     if user is None:
@@ -202,12 +206,12 @@ async def _started(user_id: uuid.UUID, starting: Callable[[], Awaitable[AnswerSt
         raise _too_many(exc) from None
     try:
         started = await starting()
-    except (MessageRejected, ChatBusy, TooManyAnswers, NothingToRegenerate, NotFound) as exc:
+    except (MessageRejected, ChatBusy, TooManyAnswers, NothingToRegenerate, NothingToContinue, NotFound) as exc:
         await get_question_limits().give_back(counted)
         raise _refusal(exc) from None
     assert started.chat_id is not None
-    question_view = MessageView(id=started.user_message_id, role="user", content=question.strip())
-    return Started(started.chat_id, question_view, started.message_id)
+    shown = None if question is None else MessageView(id=started.user_message_id, role="user", content=question.strip())
+    return Started(started.chat_id, shown, started.message_id)
 
 
 def _refusal(exc: Exception) -> Refused:
@@ -221,7 +225,7 @@ def _refusal(exc: Exception) -> Refused:
             return Refused(str(exc), reason="busy", retry_after=BUSY_RETRY_AFTER)
         case TooManyAnswers():
             return Refused(str(exc), reason="too_many", retry_after=BUSY_RETRY_AFTER)
-        case NothingToRegenerate():
+        case NothingToRegenerate() | NothingToContinue():
             return Refused(str(exc), reason="nothing")
     return Refused(GONE)
 
@@ -239,6 +243,11 @@ async def regenerate(user_id: uuid.UUID, chat_id: uuid.UUID, question: str) -> S
 async def edit(user_id: uuid.UUID, chat_id: uuid.UUID, message_id: int, text: str) -> Started:
     """Replace the question `message_id` with `text` and answer it."""
     return await _started(user_id, lambda: get_runner().start_edit(user_id, chat_id, message_id, text), text)
+
+
+async def continue_answer(user_id: uuid.UUID, chat_id: uuid.UUID) -> Started:
+    """Continue the chat's last answer, cut short, where its text stopped (appended to the same answer)."""
+    return await _started(user_id, lambda: get_runner().start_continue(user_id, chat_id), None)
 
 
 async def stop(user_id: uuid.UUID, chat_id: uuid.UUID) -> None:
@@ -282,7 +291,4 @@ async def _finished(user_id: uuid.UUID, update: AnswerUpdate) -> MessageView | N
         answer = await load_answer(session, user_id, update.message_id)
     if answer is None:
         return None
-    view = turn_view(answer.turn)
-    if update.done is not None and update.done.ungrounded_numbers:
-        view.ungrounded = ungrounded_text(update.done.grounded_share, update.done.ungrounded_numbers)
-    return view
+    return turn_view(answer.turn)

@@ -62,17 +62,39 @@ class SourceView:
 
 
 @dataclass
+class NumberView:
+    """One number of an answer and where it was found: `kind` is `data`, `derived` or `unverified`."""
+
+    text: str = ""
+    kind: str = "unverified"
+    where: str = ""
+
+
+ENDINGS = {
+    "cut_off": ("Cut off", "The connection to the model closed before the answer was finished."),
+    "too_long": ("Too long", "The model reached its length limit before finishing this answer."),
+    "filtered": ("Filtered", "The model provider's content filter stopped this answer."),
+}
+NOT_FOUND = "not found in the data"
+DERIVED_PREFIX = "derived: "
+
+
+@dataclass
 class MessageView:
-    """A question or an answer as shown in the conversation."""
+    """A question or an answer as shown in the conversation; `ending` labels an answer cut short."""
 
     id: int = 0
     role: str = "user"
     content: str = ""
     status: str = "complete"
     error: str = ""
+    ending: str = ""
+    ending_detail: str = ""
     meta: str = ""
     offline: bool = False
     ungrounded: str = ""
+    numbers: list[NumberView] = field(default_factory=list)
+    numbers_summary: str = ""
     tools: list[ToolView] = field(default_factory=list)
     charts: list[ChartView] = field(default_factory=list)
     sources: list[SourceView] = field(default_factory=list)
@@ -224,6 +246,27 @@ def meta_text(
     return " · ".join(parts)
 
 
+def number_views(checks: Sequence[dict[str, Any]] | None) -> list[NumberView]:
+    """The stored check of each number, as the "Numbers checked" list shows it (a computed number's `where` without
+    its `derived: ` prefix: the row is tagged instead)."""
+    return [
+        NumberView(
+            str(check.get("text", "")),
+            str(check.get("kind", "")),
+            str(check.get("where") or NOT_FOUND).removeprefix(DERIVED_PREFIX),
+        )
+        for check in checks or []
+    ]
+
+
+def numbers_summary(numbers: Sequence[NumberView]) -> str:
+    """`Numbers checked: 5 of 6 found in the data` (empty when the answer has no numbers)."""
+    if not numbers:
+        return ""
+    found = sum(number.kind != "unverified" for number in numbers)
+    return f"Numbers checked: {found} of {len(numbers)} found in the data"
+
+
 def ungrounded_text(grounded_share: float | None, numbers: Sequence[str] = ()) -> str:
     """A warning when some numbers of the answer were not found in the data (empty when all were)."""
     if numbers:
@@ -240,17 +283,23 @@ def turn_view(turn: Turn) -> MessageView:
     if message.role == "user":
         return MessageView(id=turn.id, role="user", content=message.content)
     tools = [tool_from_row(call) for call in turn.tool_calls]
+    numbers = number_views(message.number_checks)
+    ending, ending_detail = ENDINGS.get(message.status, ("", ""))
     return MessageView(
         id=turn.id,
         role="assistant",
         content=safe_markdown(message.content),
         status=message.status,
         error=message.error or "",
+        ending=ending,
+        ending_detail=ending_detail,
         meta=meta_text(message.model or "", message.prompt_tokens, message.completion_tokens, message.latency_ms, tools)
         if message.status != "streaming"
         else "",
         offline=(message.model or "") == OFFLINE_MODEL,
-        ungrounded=ungrounded_text(message.grounded_share),
+        ungrounded=ungrounded_text(message.grounded_share, [n.text for n in numbers if n.kind == "unverified"]),
+        numbers=numbers,
+        numbers_summary=numbers_summary(numbers),
         tools=tools,
         charts=[chart_from_row(chart) for chart in turn.charts],
         sources=source_views(message.sources),

@@ -13,6 +13,12 @@ from typing import Any, TextIO
 from data360_chat.settings import Settings, get_settings
 
 CLI_USER_EMAIL = "cli@localhost"
+CUT_SHORT_NOTES = {
+    "cut_off": "the model's stream ended before the answer was finished (cut_off)",
+    "too_long": "the model reached its length limit (too_long)",
+    "filtered": "the model provider's content filter stopped it (filtered)",
+}
+EXIT_CUT_SHORT = 3
 DESCRIPTION = """\
 Answer one question about World Bank data. The answer streams to standard output; tool steps go to standard
 error. The model is LLM_MODEL (the built-in offline model when unset); the Data360 MCP server is DATA360_MCP_URL
@@ -77,7 +83,9 @@ class Terminal:
                 print(f"\n· {tokens}", file=self.err)
             case events.AnswerFailed(message=message):
                 print(f"\nerror: {message}", file=self.err)
-            case events.AnswerDone(latency_ms=ms, grounded_share=share, ungrounded_numbers=ungrounded):
+            case events.AnswerDone(latency_ms=ms, grounded_share=share, ungrounded_numbers=ungrounded, status=status):
+                if status in events.CUT_SHORT:
+                    print(f"\n· the answer is unfinished: {CUT_SHORT_NOTES[status]}", file=self.err)
                 grounded = f", {share:.0%} of numbers found in the data" if share is not None else ""
                 flagged = f" (not found: {', '.join(ungrounded)})" if ungrounded else ""
                 print(f"· {ms / 1000:.1f} s{grounded}{flagged}", file=self.err)
@@ -122,10 +130,12 @@ class Collector:
                     latency_ms=done.latency_ms,
                     grounded_share=done.grounded_share,
                     ungrounded_numbers=done.ungrounded_numbers,
+                    number_checks=done.number_checks,
                 )
 
     def finish(self) -> dict[str, Any]:
-        """The JSON object: answer, sources, charts, tool calls (with their arguments), usage, grounded share."""
+        """The JSON object: answer, status, sources, charts, tool calls (with their arguments), usage, the grounded
+        share and the check of each number."""
         return {**self.result, "answer": "".join(self._text), "tool_calls": list(self._tools.values())}
 
 
@@ -190,7 +200,8 @@ async def ask(args: argparse.Namespace, settings: Settings, handler: Terminal | 
 
 
 def run(args: argparse.Namespace) -> int:
-    """Answer and exit: 0 when complete, 1 when the answer failed, 2 for a message that cannot be sent."""
+    """Answer and exit: 0 when complete, 1 when the answer failed, 2 for a message that cannot be sent, 3 when the
+    answer was cut short (kept with its text; `status` says why)."""
     from data360_chat.assistant.pipeline import MessageRejected
     from data360_chat.db.engine import DatabaseUnavailable
 
@@ -211,4 +222,6 @@ def run(args: argparse.Namespace) -> int:
         return 130
     if isinstance(handler, Collector):
         print(json.dumps(handler.finish(), ensure_ascii=False, indent=2, default=str))
+    if status in CUT_SHORT_NOTES:
+        return EXIT_CUT_SHORT
     return 0 if status == "complete" else 1

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-MESSAGE_STATUSES = ("streaming", "complete", "cancelled", "error")
+MESSAGE_STATUSES = ("streaming", "complete", "cut_off", "too_long", "filtered", "cancelled", "error")
 TOOL_CALL_STATUSES = ("running", "ok", "error")
 
 
@@ -177,6 +177,7 @@ class Message(SQLModel, table=True):
     first_token_ms: int | None = None
     grounded_share: float | None = None
     numbers_checked: int | None = None
+    number_checks: list[dict[str, Any]] | None = _json()  # each number of the answer and where it was found
     sources: list[dict[str, Any]] | None = _json()
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()

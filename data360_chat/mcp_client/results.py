@@ -167,3 +167,9 @@ def parse_result(server: str, tool: str, result: CallToolResult, duration_ms: in
     if data is None and not attachments and tool.startswith(DATA360_PREFIX) and tool not in TEXT_TOOLS:
         return failed(f"The tool {tool} returned malformed data.")
     return ToolResult(server, tool, True, text, data, None, observations_in(data), duration_ms, None, attachments)
+
+
+def stored_result(tool: str, text: str) -> ToolResult:
+    """A successful result from the text stored with its tool call (an answer taken up again reads its data)."""
+    data = _json_or_none(text)
+    return ToolResult("", tool, True, text, data, None, observations_in(data))

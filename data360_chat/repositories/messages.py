@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ UPDATABLE = frozenset(
         "first_token_ms",
         "grounded_share",
         "numbers_checked",
+        "number_checks",
         "sources",
     }
 )
@@ -73,6 +75,39 @@ async def start_answer(
     except IntegrityError as exc:
         raise ChatBusy from exc
     return message
+
+
+async def resume_answer(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    message_id: int,
+    *,
+    statuses: Sequence[str],
+    most_running: int | None = None,
+) -> None:
+    """Set an answer whose status is one of `statuses` streaming again, to be continued.
+
+    `NotFound` unless it is one of the user's answers with such a status; `ChatBusy` and `TooManyAnswers` as for
+    `start_answer`.
+    """
+    if most_running is not None:
+        await _check_running(session, user_id, most_running)
+    try:
+        async with session.begin_nested():
+            result = await session.execute(
+                update(Message)
+                .where(
+                    Message.id == message_id,
+                    Message.chat_id.in_(owned_chat_ids(user_id)),
+                    Message.role == "assistant",
+                    Message.status.in_(statuses),
+                )
+                .values(status="streaming", error=None, updated_at=utcnow())
+            )
+    except IntegrityError as exc:
+        raise ChatBusy from exc
+    if result.rowcount == 0:
+        raise NotFound("message")
 
 
 async def _check_running(session: AsyncSession, user_id: uuid.UUID, most_running: int) -> None:

@@ -1,11 +1,12 @@
 """The process-wide runner of answers: each answer is a background task that no page or tab owns.
 
-`start()` (or `start_regenerate()`, `start_edit()`) launches the answer and returns once it is stored as streaming;
-closing or reloading the tab that asked does not stop it. Any number of followers (`subscribe()` for every event,
-`follow()` for updates batched on a timer) get what the answer produced so far, then what comes next
-(`following`). `stop()` cancels it from any tab. With Redis, answers are shared and Stop reaches the replica that
-runs them (`relay`); every few seconds the runner keeps its answers alive and sweeps answers whose replica died
-(`liveness`). The database's one-streaming-answer-per-chat index decides which of two simultaneous starts wins.
+`start()` (or `start_regenerate()`, `start_edit()`, `start_continue()`) launches the answer and returns once it is
+stored as streaming; closing or reloading the tab that asked does not stop it. Any number of followers
+(`subscribe()` for every event, `follow()` for updates batched on a timer) get what the answer produced so far, then
+what comes next (`following`). `stop()` cancels it from any tab. With Redis, answers are shared and Stop reaches the
+replica that runs them (`relay`); every few seconds the runner keeps its answers alive and sweeps answers whose
+replica died (`liveness`). The database's one-streaming-answer-per-chat index decides which of two simultaneous
+starts wins.
 """
 
 from __future__ import annotations
@@ -116,6 +117,16 @@ class AnswerRunner:
             chat_id,
             lambda hub: pipeline.edit_and_resend(
                 user_id, chat_id, message_id, text, database=self.database, hub=hub, settings=self.settings
+            ),
+        )
+
+    async def start_continue(self, user_id: uuid.UUID, chat_id: uuid.UUID) -> AnswerStarted:
+        """Continue the chat's last answer, cut short, where it stopped (`NothingToContinue` if it was not)."""
+        return await self._launch(
+            user_id,
+            chat_id,
+            lambda hub: pipeline.continue_answer(
+                user_id, chat_id, database=self.database, hub=hub, settings=self.settings
             ),
         )
 

@@ -25,7 +25,7 @@ from data360_chat.assistant.events import (
     UsageReported,
 )
 
-StreamStatus = Literal["streaming", "complete", "cancelled", "error"]
+StreamStatus = Literal["streaming", "complete", "cut_off", "too_long", "filtered", "cancelled", "error"]
 
 
 @dataclass(frozen=True, slots=True)

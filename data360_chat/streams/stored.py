@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 from data360_chat.assistant.events import (
+    ENDED_STATUSES,
     AnswerDone,
     AnswerEvent,
     AnswerFailed,
@@ -86,8 +87,10 @@ def unseen_events(stored: Answer, seen: AnswerSnapshot) -> list[AnswerEvent]:
         events.append(UsageReported(message.prompt_tokens, message.completion_tokens))
         if message.status == "error":
             events.append(AnswerFailed(message.error or INTERRUPTED))
-        status = message.status if message.status in ("complete", "cancelled") else "error"
-        events.append(AnswerDone(message.id, status, message.latency_ms or 0, message.grounded_share, []))
+        status = next((known for known in ENDED_STATUSES if known == message.status), "error")
+        checks = message.number_checks or []
+        flagged = [check["text"] for check in checks if check.get("kind") == "unverified"]
+        events.append(AnswerDone(message.id, status, message.latency_ms or 0, message.grounded_share, flagged, checks))
     return events
 
 

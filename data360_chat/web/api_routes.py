@@ -57,7 +57,9 @@ def chat_json(chat: Chat) -> dict[str, Any]:
 
 
 def message_json(turn: Turn) -> dict[str, Any]:
-    """A message with its tool calls and charts (each chart with its CSV link) and the user's rating."""
+    """A message with its tool calls and charts (each chart with its CSV link) and the user's rating. `status` is
+    `streaming`, `complete`, `cut_off`, `too_long`, `filtered`, `cancelled` or `error`; `number_checks` lists each
+    number of an answer with `kind` `data`, `derived` or `unverified` and `where` it was found."""
     message = turn.message
     return {
         "id": message.id,
@@ -69,6 +71,8 @@ def message_json(turn: Turn) -> dict[str, Any]:
         "prompt_tokens": message.prompt_tokens,
         "completion_tokens": message.completion_tokens,
         "latency_ms": message.latency_ms,
+        "grounded_share": message.grounded_share,
+        "number_checks": message.number_checks or [],
         "sources": message.sources or [],
         "rating": turn.feedback.rating if turn.feedback is not None else None,
         "created_at": _iso(message.created_at),

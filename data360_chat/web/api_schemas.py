@@ -63,16 +63,33 @@ class MessageChart(Body):
     plotly_json_url: str
 
 
+MessageStatus = Literal["streaming", "complete", "cut_off", "too_long", "filtered", "cancelled", "error"]
+STATUSES = (
+    "`cut_off`, `too_long` and `filtered`: the model did not finish (its stream ended without a finish reason, it "
+    "reached its length limit, its provider's filter stopped it); the text so far is kept."
+)
+
+
+class NumberCheckBody(Body):
+    text: str = Field(description="The number as the answer writes it.")
+    kind: Literal["data", "derived", "unverified"] = Field(
+        description="Found in the data, computed from it (a change, growth rate, difference, ratio), or not found."
+    )
+    where: str = Field(description="The series, country and year it was found in, or how it was computed.")
+
+
 class MessageBody(Body):
     id: int
     role: Literal["user", "assistant"]
     content: str
-    status: str
+    status: MessageStatus = Field(description=STATUSES)
     error: str | None
     model: str | None
     prompt_tokens: int | None
     completion_tokens: int | None
     latency_ms: int | None
+    grounded_share: float | None = Field(description="Share of the answer's numbers found in, or computed from, data.")
+    number_checks: list[NumberCheckBody] = Field(description="Each number of the answer and where it was found.")
     sources: list[dict[str, Any]]
     rating: int | None
     created_at: str | None
@@ -148,7 +165,7 @@ class AskResult(Body):
     """An answer as stored: the same body in JSON mode, in `response.completed` and from `GET /ask/{id}`."""
 
     answer: str = Field(description="The answer's text (Markdown).")
-    status: Literal["streaming", "complete", "cancelled", "error"]
+    status: MessageStatus = Field(description=STATUSES)
     error: str | None = Field(description="Why the answer failed, when `status` is `error`.")
     citations: list[Citation]
     confidence: float = Field(ge=0, le=1, description="grounded_share × tool_success × year_coverage (see README).")

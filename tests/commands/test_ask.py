@@ -9,8 +9,11 @@ import sys
 import uuid
 
 import asyncpg
+import pytest
 
 from data360_chat.settings import PROJECT_ROOT
+from tests.assistant.test_answer_endings import ENDINGS, PARTIAL
+from tests.support.scripted_llm import ScriptedLLM
 from tests.support.wdi import rows
 
 QUESTION = "Population of Kenya since 2000"
@@ -85,3 +88,12 @@ async def test_save_stores_the_chat(db_url: str) -> None:
     finally:
         await connection.close()
     assert [(row["role"], row["status"]) for row in stored] == [("user", "complete"), ("assistant", "complete")]
+
+
+@pytest.mark.parametrize("status", list(ENDINGS))
+def test_an_unfinished_answer_keeps_its_text_and_says_why(status: str) -> None:
+    with ScriptedLLM.in_thread([ENDINGS[status]]) as llm:
+        done = ask(QUESTION, "--json", LLM_MODEL="openai/scripted", LLM_API_BASE=llm.url, LLM_API_KEY="test-key")
+    assert done.returncode == 3, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["status"], result["answer"]) == (status, PARTIAL) and "error" not in result

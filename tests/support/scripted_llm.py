@@ -2,8 +2,9 @@
 
 Each request to `POST /v1/chat/completions` takes the next `Reply` of the script (or asks a function for one) and
 plays its steps: text pieces, tool-call deltas (arguments split over several chunks), pauses, a hang, a cut
-connection, an HTTP error. Every request is recorded with its JSON body, the chunks sent and whether the client
-went away before the reply ended, so tests can check that Stop really stopped the generation.
+connection, a clean close with no finish reason or `[DONE]`, a `length` or `content_filter` finish, an HTTP error.
+Every request is recorded with its JSON body, the chunks sent and whether the client went away before the reply
+ended, so tests can check that Stop really stopped the generation.
 
     async with ScriptedLLM([Reply.text("Hello"), ...]) as llm:
         litellm.acompletion(model="openai/scripted", api_base=llm.url, api_key="x", ...)
@@ -63,17 +64,23 @@ class Cut:
     """Close the connection abruptly, mid-stream."""
 
 
-Step = Text | ToolCall | Pause | Hang | Cut
+@dataclass(frozen=True)
+class Close:
+    """End the body cleanly here, with no finish reason, usage or `[DONE]` (a proxy closing it mid-answer)."""
+
+
+Step = Text | ToolCall | Pause | Hang | Cut | Close
 
 
 @dataclass(frozen=True)
 class Reply:
-    """One response: either an HTTP error or a stream of steps, finished with usage unless cut or hung."""
+    """An HTTP error, or steps then `finish_reason` (empty: `stop` or `tool_calls`) and usage, unless cut or hung."""
 
     steps: Sequence[Step] = ()
     status: int = 200
     error: str = ""
     usage: tuple[int, int] | None = (11, 7)
+    finish_reason: str = ""
     first_chunk_delay: float = 0.0
     chunk_delay: float = 0.0
 
@@ -148,7 +155,7 @@ def _split(text: str, pieces: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-def _events(reply: Reply) -> Iterator[bytes | Pause | Hang | Cut]:
+def _events(reply: Reply) -> Iterator[bytes | Pause | Hang | Cut | Close]:
     """The reply as SSE chunks, interleaved with the pauses, hangs and cuts it asks for."""
     yield _chunk({"role": "assistant", "content": ""})
     tool_index = itertools.count()
@@ -169,7 +176,7 @@ def _events(reply: Reply) -> Iterator[bytes | Pause | Hang | Cut]:
                 yield _chunk({"tool_calls": [call]})
         else:
             yield step
-    yield _chunk({}, finish="tool_calls" if asked_tools else "stop")
+    yield _chunk({}, finish=reply.finish_reason or ("tool_calls" if asked_tools else "stop"))
     if reply.usage is not None:
         prompt, completion = reply.usage
         yield _chunk(
@@ -326,6 +333,8 @@ class ScriptedLLM:
             if isinstance(event, Cut):
                 writer.transport.abort()
                 return False
+            if isinstance(event, Close):
+                break
             if reply.chunk_delay and record.chunks_sent > 1:
                 await self._wait(reply.chunk_delay, record)
                 if record.disconnected.is_set():

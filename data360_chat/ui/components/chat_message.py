@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 from plotly.graph_objects import Figure
 
-from data360_chat.chats.views import ChartView, MessageView, SourceView, ToolView
+from data360_chat.chats.views import ChartView, MessageView, NumberView, SourceView, ToolView
 from data360_chat.ui.components.lazy_mount import lazy
 from data360_chat.ui.components.safe_markdown import markdown
+from data360_chat.ui.state.chat import ChatState
 from data360_chat.ui.state.chat_actions import ChatActions
 
 
@@ -254,8 +255,96 @@ def failure_callout(text: rx.Var | str, *actions: rx.Component) -> rx.Component:
     )
 
 
+def cut_short_callout(message: MessageView) -> rx.Component:
+    """Why the answer is unfinished (cut off, too long, filtered); on the chat's last answer, Continue and
+    Regenerate."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("scissors")),
+        rx.flex(
+            rx.text(
+                rx.badge(message.ending, color_scheme="orange", variant="solid", size="1", class_name="d360-ending"),
+                " ",
+                message.ending_detail,
+                size="2",
+            ),
+            rx.cond(
+                message.id == ChatState.last_answer_id,
+                rx.hstack(
+                    rx.button(
+                        rx.icon("play", size=14),
+                        "Continue",
+                        size="1",
+                        on_click=ChatActions.continue_answer,
+                        aria_label="Continue this answer",
+                    ),
+                    rx.button(
+                        rx.icon("refresh-cw", size=14),
+                        "Regenerate",
+                        size="1",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=ChatActions.regenerate,
+                        aria_label="Regenerate this answer",
+                    ),
+                    spacing="2",
+                ),
+            ),
+            direction="column",
+            gap="2",
+        ),
+        color_scheme="orange",
+        role="status",
+        size="1",
+        class_name="d360-cut-short",
+    )
+
+
+def number_row(number: NumberView) -> rx.Component:
+    """One number and where it was found: a series, country and year; how it was computed; or that it was not."""
+    icon = rx.match(
+        number.kind,
+        ("data", rx.icon("check", size=13, color=rx.color("green", 10), aria_label="Found in the data")),
+        ("derived", rx.icon("calculator", size=13, color=rx.color("indigo", 10), aria_label="Computed from the data")),
+        rx.icon("flag", size=13, color=rx.color("amber", 10), aria_label="Not found in the data"),
+    )
+    return rx.el.li(
+        rx.el.span(icon, class_name="d360-number-icon"),
+        rx.el.span(number.text, class_name="d360-number"),
+        rx.el.span(
+            rx.cond(
+                number.kind == "derived",
+                rx.badge("derived", color_scheme="indigo", variant="soft", size="1", class_name="d360-derived"),
+            ),
+            number.where,
+            class_name="d360-number-where",
+        ),
+        class_name="d360-number-row",
+        data_kind=number.kind,
+    )
+
+
+def numbers_checked(message: MessageView) -> rx.Component:
+    """A closed disclosure under the answer: each number and the series, country and year it was found in."""
+    return rx.cond(
+        message.numbers.length() > 0,
+        rx.el.details(
+            rx.el.summary(
+                rx.hstack(
+                    rx.icon("list-checks", size=14),
+                    rx.text(message.numbers_summary, size="1"),
+                    rx.icon("chevron-down", size=14, class_name="d360-chevron"),
+                    align="center",
+                    spacing="1",
+                )
+            ),
+            rx.el.ul(rx.foreach(message.numbers, number_row), class_name="d360-numbers"),
+            class_name="d360-numbers-checked",
+        ),
+    )
+
+
 def answer(message: MessageView) -> rx.Component:
-    """A finished (or stopped, or failed) answer."""
+    """A finished (or stopped, cut short, or failed) answer."""
     return rx.vstack(
         *answer_body(markdown(message.content), message.tools, message.charts),
         rx.cond(
@@ -266,6 +355,7 @@ def answer(message: MessageView) -> rx.Component:
             ),
         ),
         rx.cond(message.status == "cancelled", rx.text("Stopped.", size="1", color_scheme="gray")),
+        rx.cond(message.ending, cut_short_callout(message)),
         rx.cond(
             message.ungrounded,
             rx.callout.root(
@@ -276,6 +366,7 @@ def answer(message: MessageView) -> rx.Component:
                 class_name="d360-ungrounded",
             ),
         ),
+        numbers_checked(message),
         rx.cond(
             message.sources.length() > 0,
             rx.hstack(rx.foreach(message.sources, source_chip), wrap="wrap", spacing="2"),

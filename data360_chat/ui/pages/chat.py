@@ -109,13 +109,16 @@ def last_turn_tools() -> rx.Component:
                 width="100%",
             ),
             rx.hstack(
-                rx.button(
-                    rx.icon("refresh-cw", size=14),
-                    "Regenerate",
-                    size="1",
-                    variant="soft",
-                    color_scheme="gray",
-                    on_click=ChatActions.regenerate,
+                rx.cond(  # an answer cut short offers Continue and Regenerate beside it
+                    ~ChatState.last_cut_short,
+                    rx.button(
+                        rx.icon("refresh-cw", size=14),
+                        "Regenerate",
+                        size="1",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=ChatActions.regenerate,
+                    ),
                 ),
                 rx.button(
                     rx.icon("pencil", size=14),

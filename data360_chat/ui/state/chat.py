@@ -37,6 +37,8 @@ class ChatState(rx.State):
     recent: Views = rx.field(default_factory=list)
     empty: bool = True
     last_question: str = ""
+    last_answer_id: int = 0
+    last_cut_short: bool = False
     notice: str = ""
     announcement: str = ""
     editing: bool = False
@@ -59,14 +61,20 @@ class ChatState(rx.State):
         await self._summarize()
 
     async def _summarize(self) -> None:
-        """Keep `empty` and `last_question` in step with the messages."""
+        """Keep `empty`, `last_question` and the last answer's id (and whether it was cut short) in step."""
         turns = [*(await self.get_state(HistoryState)).messages, *self.recent]
         empty = not turns
         last_question = next((view.content for view in reversed(turns) if view.role == "user"), "")
+        last = turns[-1] if turns and turns[-1].role == "assistant" else None
+        last_answer_id, last_cut_short = (last.id, bool(last.ending)) if last is not None else (0, False)
         if empty != self.empty:
             self.empty = empty
         if last_question != self.last_question:
             self.last_question = last_question
+        if last_answer_id != self.last_answer_id:
+            self.last_answer_id = last_answer_id
+        if last_cut_short != self.last_cut_short:
+            self.last_cut_short = last_cut_short
 
     async def _last_question(self) -> MessageView | None:
         turns = [*(await self.get_state(HistoryState)).messages, *self.recent]
@@ -90,6 +98,8 @@ class ChatState(rx.State):
             await self._add(view)
         if view.status == "complete":
             self.announcement = "New answer: " + " ".join(view.content.split())[:200]
+        elif view.ending:
+            self.announcement = f"The answer was cut short ({view.ending}): {view.ending_detail}"
         else:
             self.announcement = "The answer stopped: " + (view.error or view.status)
 

@@ -1,4 +1,5 @@
-"""What the chat page does: open a chat, ask, follow the answer, stop, regenerate, edit, rate, rename, delete.
+"""What the chat page does: open a chat, ask, follow the answer, stop, regenerate, continue, edit, rate, rename,
+delete.
 
 Data flows one way: these handlers resolve the user on the server, call the chats facade (`data360_chat.chats`),
 and write what comes back into the page's states (`ChatState`, `StreamState`, `SidebarState`), which never call
@@ -45,7 +46,8 @@ class ChatActions(rx.State):
         if replace_from is not None:
             await chat._drop_from(replace_from)
         chat.notice, chat.editing, chat.chat_id = "", False, str(started.chat_id)
-        await chat._add(started.question)
+        if started.question is not None:
+            await chat._add(started.question)
         (await self.get_state(StreamState))._begin(user_id, started.chat_id)
         return started
 
@@ -116,6 +118,18 @@ class ChatActions(rx.State):
             return None
         regenerating = chats.regenerate(user_id, chat_id, question.content)
         return ChatActions.follow if await self._start(user_id, regenerating, replace_from=question.id) else None
+
+    @rx.event
+    async def continue_answer(self) -> Reply:
+        """Continue the last answer, cut short, where it stopped: it streams again with its text so far, and the
+        new text is appended to it."""
+        user_id = await signed_in_user_id(self)
+        chat = await self._chat()
+        chat_id, answer_id = chats.parse_id(chat.chat_id), chat.last_answer_id
+        if user_id is None or chat_id is None or not answer_id:
+            return None
+        continuing = chats.continue_answer(user_id, chat_id)
+        return ChatActions.follow if await self._start(user_id, continuing, replace_from=answer_id) else None
 
     @rx.event
     async def resend(self, form: dict) -> Reply:
