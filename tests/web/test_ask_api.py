@@ -241,7 +241,9 @@ async def test_a_busy_chat_is_409_and_too_many_answers_at_once_429_with_retry_af
     assert int(busy.headers["Retry-After"]) > 0 and "already being written" in busy.json()["message"]
 
     running = [asyncio.create_task(person.http.post("/api/v1/ask", json={"question": f"Q{n}"})) for n in range(2)]
-    await asyncio.sleep(0.5)
+    async with asyncio.timeout(30):  # until all three are being written (each in a chat of its own)
+        while len((await person.http.get("/api/v1/chats")).json()["chats"]) < 3:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
     refused = await person.http.post("/api/v1/ask", json={"question": "One more"})
     assert refused.status_code == 429, refused.text
     assert int(refused.headers["Retry-After"]) > 0 and "answers" in refused.json()["message"]
