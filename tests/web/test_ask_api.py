@@ -233,7 +233,7 @@ async def test_refusals_answer_json_with_a_message_and_store_nothing(api, api_db
 
 async def test_a_busy_chat_is_409_and_too_many_answers_at_once_429_with_retry_after(api, new_person):
     person = await new_person()
-    api.llm.set_script(lambda body: Reply(steps=(Pause(1.5), Text("Done at last."))))
+    api.llm.set_script(lambda body: Reply(steps=(Pause(3.0), Text("Done at last."))))
     async with person.http.stream("POST", "/api/v1/ask", json={"question": "Slow one", "stream": True}) as response:
         [created] = await read_sse(response, until=lambda seen: bool(events_of(seen)))
     busy = await person.http.post("/api/v1/ask", json={"question": "And?", "chat_id": created.data["chat_id"]})
