@@ -272,6 +272,6 @@ async def test_a_chat_deleted_while_its_answer_streams_ends_the_stream_with_an_e
         [chat] = (await person.http.get("/api/v1/chats")).json()["chats"]
         assert (await person.http.delete(f"/api/v1/chats/{chat['id']}")).status_code == 204
         found = events_of(await reading)
-    assert text_of(found) and found[-1].event == "response.error"
+    assert found[0].event == "response.created" and found[-1].event == "response.error"
     assert found[-1].data["message"] == "The answer is no longer available."
     assert "response.completed" not in [item.event for item in found]
