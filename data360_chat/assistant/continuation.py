@@ -1,7 +1,8 @@
 """Continue: an answer cut short is taken up where its text stopped, in the same answer.
 
 The model is sent the conversation, the question, the answer's earlier tool calls with their stored results (so it
-can go on citing the same data), the text so far as its own turn, and a request to go on from the last character.
+can go on citing the same data), the text so far as its own turn, and a request to go on from the last character
+(an answer cut off before any text is simply answered from there).
 """
 
 from __future__ import annotations
@@ -57,13 +58,10 @@ def _tool_turns(calls: list[ToolCall], budget: int) -> list[dict[str, Any]]:
 def continuation_messages(resumed: Resumed, *, history_budget: int, tool_budget: int) -> list[dict[str, Any]]:
     """What the model is sent to continue `resumed`."""
     history = trim_history([*resumed.history, {"role": "user", "content": resumed.question}], history_budget)
-    return [
-        {"role": "system", "content": system_prompt()},
-        *history,
-        *_tool_turns(resumed.tool_calls, tool_budget),
-        {"role": "assistant", "content": resumed.text},
-        {"role": "user", "content": CONTINUE_REQUEST},
-    ]
+    messages = [{"role": "system", "content": system_prompt()}, *history, *_tool_turns(resumed.tool_calls, tool_budget)]
+    if not resumed.text:  # cut off before any text: the model answers from the data it has
+        return messages
+    return [*messages, {"role": "assistant", "content": resumed.text}, {"role": "user", "content": CONTINUE_REQUEST}]
 
 
 def earlier_results(resumed: Resumed) -> list[ToolResult]:

@@ -83,6 +83,10 @@ async def test_tool_calls_of_a_turn_cut_off_are_not_run(llm: ScriptedLLM, databa
     assert not [e for e in events if isinstance(e, ev.ToolStarted)]
     _, reply, calls, _ = await stored_answer(database, owner)
     assert (reply.status, reply.content, calls) == ("cut_off", "", [])
+    llm.set_script([Reply.text("Kenya's population is in the data.")])  # Continue with no text yet: answered afresh
+    events = await collect(continue_answer(*owner, database=database, hub=hub, settings=scripted_settings(llm)))
+    assert events[-1].status == "complete" and text_of(events) == "Kenya's population is in the data."
+    assert llm.requests[-1].messages[-1] == {"role": "user", "content": "Population of Kenya"}
 
 
 async def test_continue_appends_to_the_same_answer_with_the_earlier_data(llm: ScriptedLLM, database, hub, owner):

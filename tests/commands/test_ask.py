@@ -48,6 +48,8 @@ def test_json_answer_with_sources_charts_tools_and_grounding() -> None:
     assert {call["name"] for call in result["tool_calls"]} >= {"data360_search_indicators", "data360_get_data"}
     assert all(call["ok"] for call in result["tool_calls"])
     assert result["grounded_share"] == 1.0
+    assert result["number_checks"] and {check["kind"] for check in result["number_checks"]} <= {"data", "derived"}
+    assert kenya_population_text() in {check["text"] for check in result["number_checks"]}
     assert result["usage"]["prompt_tokens"] > 0 and result["usage"]["completion_tokens"] > 0
     assert result["chat_id"] is None
 
