@@ -13,6 +13,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from data360_chat.assistant.continuation import CONTINUE_REQUEST
+from data360_chat.db.engine import Database
+from data360_chat.repositories.chats import create_chat
+from data360_chat.repositories.messages import add_user_message, start_answer, update_message
 from tests.support.app_server import app_database, running_app
 from tests.support.browser import chromium
 from tests.support.scripted_llm import Close, Reply, ScriptedLLM, Text
@@ -145,3 +148,27 @@ def test_numbers_checked_lists_each_number_and_where_it_was_found(chat_app: Chat
     check(tab, "numbers-checked-reopened")
     tab.emulate_media(color_scheme="dark")
     screenshot(tab, "numbers-checked-dark")
+
+
+@pytest.mark.parametrize(
+    ("status", "label", "detail"),
+    [("too_long", "Too long", "length limit"), ("filtered", "Filtered", "content filter")],
+)
+def test_each_way_of_being_cut_short_is_labelled(chat_app: ChatApp, page: Any, status: str, label: str, detail: str):
+    user_id, tab = page
+
+    async def seed(database: Database) -> uuid.UUID:
+        async with database.session() as session:
+            chat = await create_chat(session, user_id, "Cut short")
+            await add_user_message(session, user_id, chat.id, CUT_QUESTION)
+            answer = await start_answer(session, user_id, chat.id, "openai/scripted")
+            assert answer.id is not None
+            await update_message(session, user_id, answer.id, content=FIRST, status=status)
+        return chat.id
+
+    tab.goto(f"{chat_app.app.url}/?chat={chat_app.db(seed)}")
+    notice = tab.locator(ANSWER).last.locator(".d360-cut-short")
+    expect(notice.locator(".d360-ending")).to_have_text(label, timeout=TIMEOUT)
+    expect(notice).to_contain_text(detail)
+    expect(notice.get_by_role("button", name="Continue")).to_be_visible()
+    expect(notice.get_by_role("button", name="Regenerate")).to_be_visible()
