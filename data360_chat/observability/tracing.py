@@ -14,7 +14,8 @@ With `OTEL_RECORD_CONTENT=true` the spans also carry `question`, `answer`, a rou
 `arguments`; otherwise no words of the conversation leave the app.
 
 Spans are passed explicitly (`span.child(...)`), never through a context that would outlive a streamed answer's
-steps. With no endpoint nothing of the OpenTelemetry SDK is imported and every span is `NO_SPAN`, which does nothing.
+steps. With no endpoint no tracer, exporter or export thread exists (the SDK's tracing is not even imported) and
+every span is `NO_SPAN`, which does nothing.
 """
 
 from __future__ import annotations

@@ -151,3 +151,10 @@ def test_request_bodies_over_the_limit_stop_at_the_proxy(proxied: Proxied) -> No
 def test_health_routes_through_the_proxy(proxied: Proxied) -> None:
     ready = httpx.get(f"{proxied.proxy.https_url}/readyz", verify=False, timeout=10)
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+def test_metrics_reach_the_scraper_but_not_the_world(proxied: Proxied) -> None:
+    outside = httpx.get(f"{proxied.proxy.https_url}/metrics", verify=False, timeout=10)
+    assert outside.status_code == 404 and "d360_" not in outside.text
+    direct = httpx.get(f"http://127.0.0.1:{proxied.app.port}/metrics", timeout=10)
+    assert direct.status_code == 200 and "d360_connected_tabs" in direct.text
