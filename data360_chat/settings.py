@@ -125,6 +125,17 @@ class Settings(BaseSettings):
         60.0, gt=0, description="Words per second the built-in offline model streams its answers at."
     )
 
+    # --- Uploads -------------------------------------------------------------------------------------------
+    upload_max_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, description="Largest CSV file a person may upload, in bytes (5 MiB)."
+    )
+    upload_max_rows: int = Field(50_000, ge=1, description="Most data rows an uploaded file may have.")
+    upload_max_columns: int = Field(60, ge=2, description="Most columns an uploaded file may have.")
+    upload_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["csv", "tsv", "txt"],
+        description="File name endings accepted for uploads (comma-separated).",
+    )
+
     # --- Accounts ------------------------------------------------------------------------------------------
     auth_mode: Literal["local", "oidc"] = Field("local", description="`local` (email + password) or `oidc`.")
     signup_open: bool = Field(True, description="Whether anyone may create a local account.")
@@ -189,7 +200,12 @@ class Settings(BaseSettings):
     )
 
     _split_lists = field_validator(
-        "mcp_allowed_hosts", "admin_emails", "oidc_admin_values", "tool_cache_tools", mode="before"
+        "mcp_allowed_hosts",
+        "admin_emails",
+        "oidc_admin_values",
+        "tool_cache_tools",
+        "upload_types",
+        mode="before",
     )(_split_csv)
 
     @property

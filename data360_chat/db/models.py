@@ -1,7 +1,7 @@
 """Database tables (SQLModel on PostgreSQL).
 
-Chats belong to users; messages, tool calls and charts belong to chats through their message; every query for
-a user's data goes through `repositories`, which join back to `chats.user_id`.
+Chats and uploads belong to users; messages, tool calls and charts belong to chats through their message; every
+query for a user's data goes through `repositories`, which join back to the owner's id.
 """
 
 from __future__ import annotations
@@ -254,3 +254,18 @@ class AuditEntry(SQLModel, table=True):
     target_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid(), nullable=True))
     target_email: str = Field(default="", sa_column=Column(String(320), nullable=False, server_default=""))
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class Upload(SQLModel, table=True):
+    """A CSV file a user uploaded, parsed: its columns, series and preview (`summary`) and its values (`points`)."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (Index("ix_uploads_user_created", "user_id", "created_at"), Index("ix_uploads_chat", "chat_id"))
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(sa_column=Column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False))
+    chat_id: uuid.UUID | None = Field(default=None, sa_column=Column(ForeignKey("chats.id", ondelete="CASCADE")))
+    filename: str = Field(sa_column=Column(String(255), nullable=False))
+    summary: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    points: list[list[Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    created_at: datetime = _timestamp()

@@ -1,0 +1,1 @@
+"""A person's own CSV files beside World Bank data: decoded, parsed into series, previewed and offered as tools."""
