@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from typing import Any
 
-from data360_chat.assistant.charts import ChartSpec, charts_from_observations
+from data360_chat.assistant.charts import ChartSpec
 from data360_chat.assistant.derived_numbers import Fact
 from data360_chat.assistant.events import (
     AnswerDone,
@@ -33,6 +33,7 @@ from data360_chat.assistant.events import (
 )
 from data360_chat.assistant.grounding import Grounding, check_numbers, values_in
 from data360_chat.assistant.llm import ModelError, TurnResult, model_routes, stream_turn
+from data360_chat.assistant.overlay_charts import answer_charts
 from data360_chat.assistant.sources import describe_indicator, sources_for
 from data360_chat.assistant.store import AnswerStore
 from data360_chat.assistant.tool_runs import ToolHub, ToolRun, assistant_message, execute, prepare, tool_message
@@ -284,7 +285,7 @@ class AnswerRun:
         viz = self._viz_charts()
         covered = {chart.source.get("indicator_id") for chart in viz}
         observations = [o for o in self._observations(earlier=False) if o.indicator_id not in covered]
-        return viz + charts_from_observations(observations)
+        return viz + answer_charts(observations)
 
     def _grounding(self, sources: list[dict[str, Any]]) -> Grounding:
         known: list[float | Fact] = [Fact(value, "in the question") for value in values_in(self.question)]

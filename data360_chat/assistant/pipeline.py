@@ -16,7 +16,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from data360_chat.assistant.answer_run import AnswerRun
 from data360_chat.assistant.continuation import continuation_messages, earlier_results
@@ -25,6 +25,7 @@ from data360_chat.assistant.llm import model_routes
 from data360_chat.assistant.prompt import system_prompt, trim_history
 from data360_chat.assistant.store import AnswerStore, DatabaseStore, open_store
 from data360_chat.assistant.tool_runs import ToolHub
+from data360_chat.assistant.upload_tools import upload_prompt, with_uploads
 from data360_chat.db.engine import Database
 from data360_chat.observability import metrics
 from data360_chat.observability.tracing import Span, root_span
@@ -82,13 +83,15 @@ async def _answer(
         span.set(message_id=begun.message_id)
         span.content(question=question)
         history = trim_history([*begun.history, {"role": "user", "content": question}], settings.history_token_budget)
+        uploads = await store.uploads()
+        instructions = system_prompt() + (upload_prompt(uploads) if uploads else "")
         run = AnswerRun(
             question=question,
             message_id=begun.message_id,
             store=store,
-            hub=hub,
+            hub=with_uploads(hub, uploads),
             settings=settings,
-            messages=[{"role": "system", "content": system_prompt()}, *history],
+            messages=[{"role": "system", "content": instructions}, *history],
             started=started,
             span=span,
         )
@@ -136,14 +139,16 @@ async def answer(
     database: Database | None,
     hub: ToolHub,
     settings: Settings,
+    upload_ids: Sequence[uuid.UUID] = (),
 ) -> AsyncIterator[AnswerEvent]:
     """Answer `text` in the user's chat, yielding events from `AnswerStarted` to `AnswerDone`.
 
     Raises before anything is stored: `MessageRejected` (empty or too long), `ChatBusy` (an answer is being written
     in this chat), `TooManyAnswers` (the user has as many being written as they may), `NotFound` (not the user's
     chat). `chat_id` None starts a new chat. With `database=None` nothing is stored (a one-off question).
+    `upload_ids`: the user's uploads to attach to the chat; the chat's uploads are offered to the model as tools.
     """
-    store = open_store(database, user_id, chat_id, settings)
+    store = open_store(database, user_id, chat_id, settings, upload_ids)
     async with contextlib.aclosing(_answer(store, text, hub, settings)) as run:
         async for event in run:
             yield event

@@ -1,4 +1,7 @@
-"""Where an answer's data comes from: one entry per indicator, with its countries, years and Data360 link."""
+"""Where an answer's data comes from: one entry per indicator, with its countries, years and Data360 link.
+
+Series of the person's own uploaded files have the database `upload:<file name>` and are cited as "your upload".
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,12 @@ from data360_chat.mcp_client.results import Observation
 
 INDICATOR_URL = "https://data360.worldbank.org/en/indicator/{idno}"
 DATABASE_NAMES = {"WB_WDI": "World Development Indicators"}
+UPLOAD_PREFIX = "upload:"
+
+
+def uploaded_file(database_id: str) -> str | None:
+    """The file name of an uploaded series' database (None for Data360 databases)."""
+    return database_id[len(UPLOAD_PREFIX) :] if database_id.startswith(UPLOAD_PREFIX) else None
 
 
 def indicator_url(idno: str) -> str:
@@ -17,12 +26,17 @@ def indicator_url(idno: str) -> str:
 
 
 def database_name(database_id: str) -> str:
-    """A readable name for a Data360 database id (the id itself when unknown)."""
+    """A readable name for a Data360 database id (the id itself when unknown), or "your upload (file)"."""
+    filename = uploaded_file(database_id)
+    if filename is not None:
+        return f"your upload ({filename})"
     return DATABASE_NAMES.get(database_id, database_id)
 
 
 def attribution(database_id: str) -> str:
     """The credit line for data from this database."""
+    if uploaded_file(database_id) is not None:
+        return database_name(database_id)
     if database_id.startswith("WB_"):
         return f"World Bank, {database_name(database_id)}, via Data360"
     return f"{database_name(database_id)}, via Data360"
@@ -53,7 +67,7 @@ def describe_indicator(
         "start_year": years[0] if years else None,
         "end_year": years[-1] if years else None,
         "points": len(observations),
-        "url": indicator_url(indicator_id),
+        "url": "" if uploaded_file(database_id) is not None else indicator_url(indicator_id),
         "attribution": attribution(database_id),
         "definition": next((o.definition for o in observations if o.definition), ""),
     }

@@ -26,7 +26,9 @@ from data360_chat.repositories.messages import (
     update_message,
 )
 from data360_chat.repositories.tool_calls import add_tool_call, finish_tool_call, list_tool_calls
+from data360_chat.repositories.uploads import attach_uploads, chat_uploads
 from data360_chat.settings import Settings
+from data360_chat.uploads.table import ParsedTable, UploadedData
 
 HISTORY_MESSAGES = 60
 STOPPED = "Stopped before the tool finished."
@@ -105,18 +107,30 @@ class AnswerStore(Protocol):
         """Store an answer that ended early (cancelled or failed), closing unfinished tool calls."""
         ...
 
+    async def uploads(self) -> list[UploadedData]:
+        """The files uploaded to the chat, with their points."""
+        ...
+
 
 class DatabaseStore:
     """The answer in the user's chat in PostgreSQL (a new chat, titled after the question, when `chat_id` is None)."""
 
     def __init__(
-        self, database: Database, user_id: uuid.UUID, chat_id: uuid.UUID | None, *, most_running: int | None = None
+        self,
+        database: Database,
+        user_id: uuid.UUID,
+        chat_id: uuid.UUID | None,
+        *,
+        most_running: int | None = None,
+        upload_ids: Sequence[uuid.UUID] = (),
     ) -> None:
-        """`most_running`: how many answers the user may have streaming at once (in all their chats)."""
+        """`most_running`: how many answers the user may have streaming at once (in all their chats);
+        `upload_ids`: the user's uploads to attach to the chat with the question."""
         self.database = database
         self.user_id = user_id
         self.chat_id = chat_id
         self.most_running = most_running
+        self.upload_ids = list(upload_ids)
         self.message_id: int | None = None
 
     async def begin(self, question: str, model: str, replace_from: int | None) -> Begun:
@@ -136,6 +150,7 @@ class DatabaseStore:
             earlier = await list_messages(session, self.user_id, self.chat_id, last=HISTORY_MESSAGES)
             asked = await add_user_message(session, self.user_id, self.chat_id, question)
             reply = await start_answer(session, self.user_id, self.chat_id, model, most_running=self.most_running)
+            await attach_uploads(session, self.user_id, self.upload_ids, self.chat_id)
         assert asked.id is not None and reply.id is not None
         self.message_id = reply.id
         return Begun(asked.id, reply.id, self.chat_id, _history(earlier))
@@ -233,6 +248,13 @@ class DatabaseStore:
                     await finish_tool_call(session, self.user_id, run.row_id, ok=False, result="", error=STOPPED)
             await update_message(session, self.user_id, self._id(), **fields)
 
+    async def uploads(self) -> list[UploadedData]:
+        if self.chat_id is None:
+            return []
+        async with self.database.session() as session:
+            rows = await chat_uploads(session, self.user_id, self.chat_id, with_points=True)
+        return [UploadedData(row.id, row.filename, ParsedTable.from_json(row.summary, row.points)) for row in rows]
+
     def _id(self) -> int:
         assert self.message_id is not None, "begin() first"
         return self.message_id
@@ -269,12 +291,19 @@ class MemoryStore:
     async def end(self, runs: Sequence[ToolRun], **fields: Any) -> None:
         self.fields.update(fields)
 
+    async def uploads(self) -> list[UploadedData]:
+        return []
+
 
 def open_store(
-    database: Database | None, user_id: uuid.UUID | None, chat_id: uuid.UUID | None, settings: Settings
+    database: Database | None,
+    user_id: uuid.UUID | None,
+    chat_id: uuid.UUID | None,
+    settings: Settings,
+    upload_ids: Sequence[uuid.UUID] = (),
 ) -> AnswerStore:
     """Where an answer of the user's chat is kept: the database (bounded by `MAX_ANSWERS_PER_USER`), or nowhere."""
     if database is None:
         return MemoryStore()
     assert user_id is not None, "a stored answer belongs to a user"
-    return DatabaseStore(database, user_id, chat_id, most_running=settings.max_answers_per_user)
+    return DatabaseStore(database, user_id, chat_id, most_running=settings.max_answers_per_user, upload_ids=upload_ids)

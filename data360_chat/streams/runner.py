@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -88,17 +88,25 @@ class AnswerRunner:
 
     # --- starting ---------------------------------------------------------------------------------------------
 
-    async def start(self, user_id: uuid.UUID, chat_id: uuid.UUID | None, text: str) -> AnswerStarted:
+    async def start(
+        self, user_id: uuid.UUID, chat_id: uuid.UUID | None, text: str, upload_ids: Sequence[uuid.UUID] = ()
+    ) -> AnswerStarted:
         """Answer `text` in the user's chat (None: a new one) in the background; returns once it is stored.
 
         Raises `MessageRejected`, `ChatBusy` (an answer is being written in this chat), `TooManyAnswers` or
-        `NotFound`; nothing is stored then.
+        `NotFound`; nothing is stored then. `upload_ids`: the user's uploads to attach to the chat.
         """
         return await self._launch(
             user_id,
             chat_id,
             lambda hub: pipeline.answer(
-                user_id, chat_id, text, database=self.database, hub=hub, settings=self.settings
+                user_id,
+                chat_id,
+                text,
+                database=self.database,
+                hub=hub,
+                settings=self.settings,
+                upload_ids=upload_ids,
             ),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -78,3 +79,12 @@ class ParsedTable:
     def series_named(self, key: str) -> Series | None:
         """The series with this key."""
         return next((series for series in self.series if series.key == key), None)
+
+
+@dataclass(frozen=True)
+class UploadedData:
+    """One uploaded file of a chat, with its points, as an answer reads it."""
+
+    upload_id: uuid.UUID
+    filename: str
+    table: ParsedTable
