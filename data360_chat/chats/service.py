@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -230,9 +230,12 @@ def _refusal(exc: Exception) -> Refused:
     return Refused(GONE)
 
 
-async def ask(user_id: uuid.UUID, chat_id: uuid.UUID | None, text: str) -> Started:
-    """Ask `text` in the user's chat (None: a new chat, created only if the question is accepted)."""
-    return await _started(user_id, lambda: get_runner().start(user_id, chat_id, text), text)
+async def ask(
+    user_id: uuid.UUID, chat_id: uuid.UUID | None, text: str, upload_ids: Sequence[uuid.UUID] = ()
+) -> Started:
+    """Ask `text` in the user's chat (None: a new chat, created only if the question is accepted); the user's
+    uploads `upload_ids` join the chat with the question."""
+    return await _started(user_id, lambda: get_runner().start(user_id, chat_id, text, upload_ids), text)
 
 
 async def regenerate(user_id: uuid.UUID, chat_id: uuid.UUID, question: str) -> Started:

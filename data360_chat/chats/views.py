@@ -11,6 +11,7 @@ from typing import Any
 
 from data360_chat.assistant.events import ChartReady
 from data360_chat.assistant.offline_model import OFFLINE_MODEL
+from data360_chat.assistant.sources import uploaded_file
 from data360_chat.db.models import Chart, Chat, ToolCall
 from data360_chat.repositories.conversations import Turn
 from data360_chat.streams.state import ToolStep
@@ -54,11 +55,13 @@ class ChartView:
 
 @dataclass
 class SourceView:
-    """A source chip: the indicator's name, id and database, linking to its page."""
+    """A source chip: the indicator's name, id and database, linking to its page; or a series of the person's own
+    upload ("Your upload: file.csv · series", no link)."""
 
     label: str = ""
     title: str = ""
     url: str = ""
+    upload: bool = False
 
 
 @dataclass
@@ -215,9 +218,12 @@ def source_views(sources: Iterable[dict[str, Any]] | None) -> list[SourceView]:
         years = "–".join(
             str(year) for year in dict.fromkeys((source.get("start_year"), source.get("end_year"))) if year
         )
+        filename = uploaded_file(str(source.get("database_id") or ""))
+        label = f"Your upload: {filename} · {name}" if filename is not None else name
         views.append(
             SourceView(
-                label=name if len(name) <= 48 else name[:47] + "…",
+                label=label if len(label) <= 60 else label[:59] + "…",
+                upload=filename is not None,
                 title=" · ".join(
                     str(p) for p in (name, source.get("indicator_id"), source.get("database"), years) if p
                 ),

@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 
 from data360_chat.auth.service import AuthService, get_auth_service
 from data360_chat.rate_limits import RateLimited
+from data360_chat.settings import Settings
 from data360_chat.web.admin_routes import AdminRoutes, admin_gate
 from data360_chat.web.api_routes import ApiRoutes
 from data360_chat.web.auth_routes import AuthRoutes
@@ -17,6 +18,16 @@ from data360_chat.web.body_limit import limit_request_bodies
 from data360_chat.web.errors import http_error, rate_limited, server_error
 from data360_chat.web.health_routes import health_routes
 from data360_chat.web.metrics_routes import metrics_routes
+
+UPLOAD_ROUTE = "/_upload"  # Reflex's route for `rx.upload`
+UPLOAD_FORM_BYTES = 64 * 1024  # the multipart framing and the event's arguments around an uploaded file
+
+
+def body_limit(settings: Settings, path: str) -> int:
+    """The largest request body for `path`: `MAX_REQUEST_BYTES`, or an upload of `UPLOAD_MAX_BYTES` with its form."""
+    if path == UPLOAD_ROUTE:
+        return max(settings.max_request_bytes, settings.upload_max_bytes + UPLOAD_FORM_BYTES)
+    return settings.max_request_bytes
 
 
 def build_web_app(service: Callable[[], AuthService] = get_auth_service) -> Starlette:
@@ -34,7 +45,7 @@ def build_web_app(service: Callable[[], AuthService] = get_auth_service) -> Star
             *metrics_routes(),
         ],
         middleware=[
-            Middleware(limit_request_bodies, max_bytes=lambda: service().settings.max_request_bytes),
+            Middleware(limit_request_bodies, max_bytes=lambda path: body_limit(service().settings, path)),
             Middleware(admin_gate, service=service),
         ],
         exception_handlers={HTTPException: http_error, RateLimited: rate_limited, Exception: server_error},

@@ -48,14 +48,14 @@ def _too_large(scope: Scope, limit: int) -> Response:
     )
 
 
-def limit_request_bodies(app: ASGIApp, max_bytes: Callable[[], int]) -> ASGIApp:
-    """`app` refusing HTTP request bodies over `max_bytes()` bytes."""
+def limit_request_bodies(app: ASGIApp, max_bytes: Callable[[str], int]) -> ASGIApp:
+    """`app` refusing HTTP request bodies over `max_bytes(path)` bytes."""
 
     async def limited(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        limit = max_bytes()
+        limit = max_bytes(scope.get("path", ""))
         headers = dict(scope.get("headers", []))
         declared = headers.get(b"content-length")
         if declared is not None:

@@ -14,7 +14,7 @@ from data360_chat.geography import gazetteer_for
 from data360_chat.repositories.charts import list_charts
 from data360_chat.repositories.uploads import add_upload, get_upload
 from data360_chat.repositories.users import create_user
-from data360_chat.settings import BUNDLED_DATA
+from data360_chat.settings import BUNDLED_DATA, Settings
 from data360_chat.uploads.parsing import Limits, parse_csv
 from tests.assistant.conftest import scripted_settings
 from tests.support.scripted_llm import Reply, ScriptedLLM
@@ -120,3 +120,33 @@ async def test_someone_elses_upload_is_never_offered(llm: ScriptedLLM, database:
     async with database.session() as session:
         untouched = await get_upload(session, stranger.id, theirs)
     assert untouched is not None and untouched.chat_id is None
+
+
+async def test_the_offline_model_answers_about_an_upload_and_compares_it_with_data360(
+    database: Database, hub, owner
+) -> None:
+    user_id, chat_id = owner
+    upload_id = await upload_for(database, user_id)
+    settings = Settings(llm_model="offline", offline_model_speed=2000.0)
+    stream = answer(
+        user_id,
+        chat_id,
+        "Compare my upload with the population of Kenya",
+        database=database,
+        hub=hub,
+        settings=settings,
+        upload_ids=[upload_id],
+    )
+    events = [event async for event in stream]
+    text = "".join(e.text for e in events if isinstance(e, ev.TextDelta))
+    done = events[-1]
+    assert done.status == "complete" and done.grounded_share == 1.0, (text, done)
+    assert "**Clinics per 100k people** from your upload **clinics.csv** for Kenya, 2015–2022" in text
+    assert "- Kenya: 10 in 2015, 10.7 in 2016" in text and "14.9 in 2022." in text, text
+    assert "Population, total" in text and "Source: your upload (clinics.csv)" in text
+    calls = [e.name for e in events if isinstance(e, ev.ToolStarted)]
+    assert calls == ["upload_list_series", "data360_search_indicators", "upload_get_data", "data360_get_data"]
+    [chart] = [e for e in events if isinstance(e, ev.ChartReady)]
+    assert [trace["name"] for trace in chart.figure["data"]] == ["Kenya · Data360", "Kenya · your upload"]
+    [sources] = [e.sources for e in events if isinstance(e, ev.SourcesReady)]
+    assert {source["database"] for source in sources} == {"World Development Indicators", "your upload (clinics.csv)"}

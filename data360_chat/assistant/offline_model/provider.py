@@ -18,6 +18,7 @@ from litellm.types.utils import GenericStreamingChunk
 
 from data360_chat.assistant.offline_model.conversation import read_conversation
 from data360_chat.assistant.offline_model.planner import CallTools, next_step
+from data360_chat.assistant.offline_model.uploads import upload_step
 from data360_chat.assistant.prompt import estimate_tokens, message_tokens
 from data360_chat.geography import gazetteer_for
 
@@ -51,7 +52,7 @@ class OfflineModel(CustomLLM):
             tools = set()
         question, exchanges = read_conversation(messages)
         gazetteer = gazetteer_for(Path(countries) if countries else None)
-        step = next_step(question, exchanges, tools, gazetteer)
+        step = upload_step(question, exchanges, tools, gazetteer) or next_step(question, exchanges, tools, gazetteer)
         await asyncio.sleep(4 / speed)  # reading the question
         completion = 0
         if isinstance(step, CallTools):

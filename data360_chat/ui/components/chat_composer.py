@@ -6,6 +6,7 @@ import reflex as rx
 
 from data360_chat.settings import get_settings
 from data360_chat.ui.components.callouts import dismissable
+from data360_chat.ui.components.uploads import upload_button, upload_tray
 from data360_chat.ui.state.chat import ChatState
 from data360_chat.ui.state.chat_actions import ChatActions
 from data360_chat.ui.state.stream import StreamState
@@ -49,8 +50,10 @@ def composer() -> rx.Component:
     """The question box under the conversation."""
     return rx.vstack(
         notice(),
+        upload_tray(),
         rx.form(
             rx.hstack(
+                upload_button(),
                 rx.text_area(
                     name="question",
                     placeholder="Ask about World Bank data…  (Enter sends, Shift+Enter for a new line)",

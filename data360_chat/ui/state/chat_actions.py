@@ -17,10 +17,12 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from data360_chat.chats import service as chats
+from data360_chat.chats import uploads
 from data360_chat.ui.state.auth import signed_in_user_id
 from data360_chat.ui.state.chat import ChatState
 from data360_chat.ui.state.sidebar import SidebarState
 from data360_chat.ui.state.stream import StreamState
+from data360_chat.ui.state.uploads import UploadState
 
 FLUSH_INTERVAL = 0.11  # seconds between two updates of the text: about 9 a second
 
@@ -61,6 +63,8 @@ class ChatActions(rx.State):
         stream._clear()
         chat_id = chats.parse_id(self.router.url.query_parameters.get("chat", ""))
         reply: Reply = None
+        shown = await self.get_state(UploadState)
+        shown._show([])
         if chat_id is None:
             await chat._show("", "", [])
         else:
@@ -70,6 +74,7 @@ class ChatActions(rx.State):
                 await chat._show("", "", [], notice=str(exc))
             else:
                 await chat._show(str(chat_id), opened.title, opened.messages)
+                shown._show(await uploads.uploads_of_chat(user_id, chat_id))
                 if opened.answering:
                     stream._begin(user_id, chat_id)
                     reply = ChatActions.follow
@@ -93,12 +98,14 @@ class ChatActions(rx.State):
         user_id = await signed_in_user_id(self)
         if user_id is None:
             return rx.redirect("/sign-in")
-        chat = await self._chat()
+        chat, shown = await self._chat(), await self.get_state(UploadState)
         created = not chat.chat_id
-        started = await self._start(user_id, chats.ask(user_id, chats.parse_id(chat.chat_id), text))
+        asking = chats.ask(user_id, chats.parse_id(chat.chat_id), text, shown._ids())
+        started = await self._start(user_id, asking)
         if started is None:
             return rx.set_value("question", text)  # refused: the text stays in (or goes into) the composer
         taken = rx.set_value("question", "")
+        shown.previewing = ""
         if created:  # the address names the chat (a reload reopens it); the sidebar lists it
             return [
                 taken,
