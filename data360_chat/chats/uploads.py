@@ -13,7 +13,7 @@ from data360_chat.db.engine import get_database
 from data360_chat.db.models import Upload
 from data360_chat.geography import gazetteer_for
 from data360_chat.repositories import NotFound
-from data360_chat.repositories.uploads import add_upload, chat_uploads, delete_upload
+from data360_chat.repositories.uploads import add_upload, chat_uploads, delete_upload, waiting_uploads
 from data360_chat.settings import Settings, get_settings
 from data360_chat.uploads.parsing import Limits, parse_csv
 from data360_chat.uploads.problems import UploadRejected
@@ -112,6 +112,12 @@ async def uploads_of_chat(user_id: uuid.UUID, chat_id: uuid.UUID) -> list[Upload
     """The previews of the uploads in the user's chat."""
     async with get_database().session() as session:
         return [upload_view(upload) for upload in await chat_uploads(session, user_id, chat_id)]
+
+
+async def uploads_waiting(user_id: uuid.UUID) -> list[UploadView]:
+    """The previews of the user's uploads that wait for the first question of a new chat."""
+    async with get_database().session() as session:
+        return [upload_view(upload) for upload in await waiting_uploads(session, user_id)]
 
 
 async def remove_upload(user_id: uuid.UUID, upload_id: uuid.UUID) -> None:

@@ -152,8 +152,10 @@ def _cell(value: Any) -> str:
 def rows_summary(title: str, rows: Sequence[dict[str, Any]]) -> str:
     """A one-line summary of a chart's rows: per country, first and last value."""
     series: dict[str, list[dict[str, Any]]] = {}
+    several = len({row.get("indicator_id") for row in rows}) > 1  # e.g. an upload charted beside Data360
     for row in rows:
-        series.setdefault(str(row.get("country") or row.get("country_code") or ""), []).append(row)
+        place = str(row.get("country") or row.get("country_code") or "")
+        series.setdefault(f"{place} ({row.get('indicator')})" if several else place, []).append(row)
     unit = next((str(row["unit"]) for row in rows if row.get("unit")), "")
     parts = []
     for country, points in list(series.items())[:6]:

@@ -72,6 +72,18 @@ async def chat_uploads(
     return list((await session.execute(query)).scalars())
 
 
+async def waiting_uploads(session: AsyncSession, user_id: uuid.UUID, *, limit: int = 10) -> list[Upload]:
+    """The user's latest uploads that are in no chat yet (waiting for a question), oldest first."""
+    query = (
+        select(Upload)
+        .where(Upload.user_id == user_id, Upload.chat_id.is_(None))
+        .options(defer(Upload.points))
+        .order_by(Upload.created_at.desc())
+        .limit(limit)
+    )
+    return list(reversed((await session.execute(query)).scalars().all()))
+
+
 async def attach_uploads(
     session: AsyncSession, user_id: uuid.UUID, upload_ids: Sequence[uuid.UUID], chat_id: uuid.UUID
 ) -> int:

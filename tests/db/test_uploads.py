@@ -14,6 +14,7 @@ from data360_chat.repositories.uploads import (
     delete_upload,
     get_upload,
     list_uploads,
+    waiting_uploads,
 )
 
 SUMMARY = {"encoding": "utf-8", "delimiter": ",", "rows": 2, "columns": [], "series": [], "preview": []}
@@ -50,6 +51,8 @@ async def test_uploads_attach_to_their_owners_chat_only(database, people):
         second = await add_upload(s, alice, filename="b.csv", summary=SUMMARY, points=POINTS)
         bobs = await add_upload(s, bob, filename="bob.csv", summary=SUMMARY, points=POINTS)
     async with database.session() as s:
+        assert [u.filename for u in await waiting_uploads(s, alice)] == ["a.csv", "b.csv"]
+        assert [u.filename for u in await waiting_uploads(s, bob)] == ["bob.csv"]
         assert await attach_uploads(s, bob, [first.id], bobs_chat) == 0, "not Bob's upload"
         assert await attach_uploads(s, alice, [first.id, bobs.id], bobs_chat) == 0, "not Alice's chat"
         assert await attach_uploads(s, alice, [first.id, second.id, bobs.id], chat) == 2
@@ -60,6 +63,7 @@ async def test_uploads_attach_to_their_owners_chat_only(database, people):
         assert await chat_uploads(s, alice, bobs_chat) == []
         with_points = await chat_uploads(s, alice, chat, with_points=True)
         assert with_points[0].points == POINTS
+        assert await waiting_uploads(s, alice) == [], "attached uploads wait no more"
 
 
 async def test_an_upload_cannot_be_put_in_someone_elses_chat(database, people):

@@ -3,13 +3,31 @@ columns and what each holds, the series found, the first rows)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.event import EventSpec
+from reflex.vars import ArrayVar, ObjectVar
 
 from data360_chat.chats.uploads import ColumnView, UploadView
 from data360_chat.settings import get_settings
 from data360_chat.ui.state.uploads import UPLOAD_ID, UploadState
 
 ROLE_COLORS = {"country": "blue", "year": "violet", "value": "green", "series": "amber"}
+
+
+def _rejected(rejected: rx.Var) -> EventSpec:
+    """The codes and names of the files the browser refused (never the files themselves, which can be large)."""
+    files = rejected.to(ArrayVar, list[dict[str, Any]])
+
+    def field(item: rx.Var, *path: str | int) -> rx.Var:
+        for key in path:
+            item = item.to(ArrayVar, list[Any])[key] if isinstance(key, int) else item.to(ObjectVar, dict)[key]
+        return item
+
+    return UploadState.rejected(
+        files.map(lambda item: field(item, "errors", 0, "code")), files.map(lambda item: field(item, "file", "name"))
+    )
 
 
 def upload_button() -> rx.Component:
@@ -33,7 +51,7 @@ def upload_button() -> rx.Component:
         max_size=settings.upload_max_bytes,
         multiple=False,
         on_drop=UploadState.receive(rx.upload_files(upload_id=UPLOAD_ID)),
-        on_drop_rejected=UploadState.rejected,
+        on_drop_rejected=_rejected,
         class_name="d360-upload",
     )
 

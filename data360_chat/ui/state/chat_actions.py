@@ -67,6 +67,7 @@ class ChatActions(rx.State):
         shown._show([])
         if chat_id is None:
             await chat._show("", "", [])
+            shown._show(await uploads.uploads_waiting(user_id))
         else:
             try:
                 opened = await chats.open_chat(user_id, chat_id)

@@ -5,7 +5,6 @@ preview, remove. Thin: the chats facade parses, stores and checks ownership; ref
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import reflex as rx
 
@@ -66,17 +65,14 @@ class UploadState(rx.State):
             self.busy = False
 
     @rx.event
-    async def rejected(self, files: list[dict[str, Any]]) -> None:
+    async def rejected(self, codes: list[str], names: list[str]) -> None:
         """The browser refused a file before sending it (too large, not a CSV): say why."""
-        chat = await self.get_state(ChatState)
-        for file in files if isinstance(files, list) else []:
-            errors = file.get("errors") if isinstance(file, dict) else None
-            code = errors[0].get("code") if isinstance(errors, list) and errors and isinstance(errors[0], dict) else ""
-            name = str((file.get("file") or {}).get("path") or "the file").lstrip("./")[:120]
-            text = REJECTIONS.get(str(code), "“{name}” cannot be used.")
-            types = ", ".join(f".{kind}" for kind in get_settings().upload_types)
-            chat.notice = text.format(name=name, limit=_limit_text(), types=types)
+        if not isinstance(codes, list) or not codes:
             return
+        name = str(names[0] if isinstance(names, list) and names else "")[:120] or "the file"
+        text = REJECTIONS.get(str(codes[0]), "“{name}” cannot be used.")
+        types = ", ".join(f".{kind}" for kind in get_settings().upload_types)
+        (await self.get_state(ChatState)).notice = text.format(name=name, limit=_limit_text(), types=types)
 
     @rx.event
     def toggle_preview(self, upload_id: str) -> None:
