@@ -92,7 +92,8 @@ async def receive(user_id: uuid.UUID, chat_id: uuid.UUID | None, filename: str, 
     try:
         table = await asyncio.to_thread(parse_csv, filename, data, limits(settings), gazetteer)
     except UploadRejected as exc:
-        raise Refused(str(exc)) from None
+        reason = str(exc)
+        raise Refused(reason if filename in reason else f"{filename}: {reason}") from None
     try:
         async with get_database().session() as session:
             upload = await add_upload(

@@ -23,10 +23,11 @@ from sqlalchemy import func, select
 
 from data360_chat.auth.api_keys import create_api_key
 from data360_chat.db.engine import Database
-from data360_chat.db.models import ApiKey, AuthSession, Chat, Feedback, Message, User
+from data360_chat.db.models import ApiKey, AuthSession, Chat, Feedback, Message, Upload, User
 from data360_chat.repositories.charts import add_chart
 from data360_chat.repositories.chats import create_chat
 from data360_chat.repositories.messages import add_user_message, start_answer, update_message
+from data360_chat.repositories.uploads import add_upload
 from data360_chat.ui import app as _app  # noqa: F401  (registers every page and state)
 from data360_chat.ui.state.account import AccountState
 from data360_chat.ui.state.admin_usage import AdminUsageState
@@ -35,6 +36,7 @@ from data360_chat.ui.state.chat import ChatState
 from data360_chat.ui.state.chat_actions import ChatActions
 from data360_chat.ui.state.sidebar import SidebarState
 from data360_chat.ui.state.stream import StreamState
+from data360_chat.ui.state.uploads import UploadState
 from tests.support.accounts import COOKIE_NAME
 from tests.support.reflex_socket import ReflexSocket
 from tests.ui.conftest import PASSWORD, ChatApp, app_module_fixture
@@ -60,11 +62,12 @@ class Victim:
     chat_id: uuid.UUID
     answer_id: int
     key_id: uuid.UUID
+    upload_id: uuid.UUID
     secrets: tuple[str, ...]  # text that only the victim may ever receive
 
 
 def make_victim(chat_app: ChatApp) -> Victim:
-    """A new account holding data whose every piece of text is unique to it."""
+    """A new account holding data whose every piece of text is unique to it (an uploaded file too)."""
     mark = uuid.uuid4().hex[:10]
     user_id, cookie = chat_app.user()
     title, question, answer = f"Budget plans {mark}", f"What about zqx{mark} growth?", f"Private answer {mark}"
@@ -87,16 +90,39 @@ def make_victim(chat_app: ChatApp) -> Victim:
             )
             user = await session.get(User, user_id)
             assert user is not None
+            upload = await add_upload(
+                session,
+                user_id,
+                filename=f"ledger-{mark}.csv",
+                summary={
+                    "series": [
+                        {
+                            "key": "s1",
+                            "name": f"Series {mark}",
+                            "countries": ["Kenya"],
+                            "first_year": 2020,
+                            "last_year": 2020,
+                            "points": 1,
+                        }
+                    ]
+                },
+                points=[["s1", "KEN", "Kenya", 2020, 1.5]],
+                chat_id=chat.id,
+            )
         key = await create_api_key(database, user_id, f"key-{mark}")
-        return chat.id, reply.id, key.id, key.secret, user.email
+        return chat.id, reply.id, key.id, upload.id, key.secret, user.email
 
-    chat_id, answer_id, key_id, secret, email = chat_app.db(seed)
-    secrets = (email, title, question, answer, f"Chart {mark}", f"Land{mark}", f"key-{mark}", secret[:12])
-    return Victim(user_id, f"{COOKIE_NAME}={cookie['value']}", email, chat_id, answer_id, key_id, secrets)
+    chat_id, answer_id, key_id, upload_id, secret, email = chat_app.db(seed)
+    secrets = (
+        email, title, question, answer, f"Chart {mark}", f"Land{mark}", f"key-{mark}", secret[:12],
+        f"ledger-{mark}", f"Series {mark}",
+    )  # fmt: skip
+    cookie_header = f"{COOKIE_NAME}={cookie['value']}"
+    return Victim(user_id, cookie_header, email, chat_id, answer_id, key_id, upload_id, secrets)
 
 
 def counts(chat_app: ChatApp, victim: Victim) -> dict[str, Any]:
-    """What an attacker could change: the victim's chats (titles), messages, feedback, keys and account."""
+    """What an attacker could change: the victim's chats (titles), messages, feedback, keys, uploads and account."""
 
     async def read(database: Database) -> dict[str, Any]:
         async with database.session() as session:
@@ -108,7 +134,9 @@ def counts(chat_app: ChatApp, victim: Victim) -> dict[str, Any]:
             )
             user = await session.get(User, victim.user_id)
             assert user is not None
+            uploads = await session.scalar(select(func.count()).where(Upload.user_id == victim.user_id))
         return {
+            "uploads": uploads,
             "chats": sorted(chats),
             "messages": messages,
             "feedback": feedback,
@@ -141,6 +169,7 @@ def argument_for(name: str, annotation: str, victim: Victim) -> Any:
         "chat_id": str(victim.chat_id),
         "user_id": str(victim.user_id),
         "key_id": str(victim.key_id),
+        "upload_id": str(victim.upload_id),
         "current_password": PASSWORD,
         "new_password": "attacker-password-1",
         "new_password_confirm": "attacker-password-1",
@@ -154,6 +183,8 @@ def argument_for(name: str, annotation: str, victim: Victim) -> Any:
         return victim.answer_id
     if "key_id" in lowered:
         return str(victim.key_id)
+    if "upload" in lowered:
+        return str(victim.upload_id)
     if "user" in lowered:
         return str(victim.user_id)
     if name == "action":
@@ -191,9 +222,11 @@ def test_the_enumeration_reaches_every_handler_of_the_app(chat_app: ChatApp) -> 
         AccountState,
         AdminUsageState,
         AdminUsersState,
+        UploadState,
     ):
         assert {f"{state_class.__name__}.{name}" for name in state_class.event_handlers} <= names
     assert "ChatActions.load" in names and "AccountState.create_key" in names and "AdminUsersState.act" in names
+    assert "UploadState.remove" in names
 
 
 async def send_all(chat_app: ChatApp, victim: Victim, cookie: str | None, events: list[Event]) -> str:
