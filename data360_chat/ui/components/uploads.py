@@ -34,7 +34,7 @@ def upload_button() -> rx.Component:
     """A paperclip that opens the file picker (or takes a dropped file) and sends the file at once."""
     settings = get_settings()
     extensions = [f".{kind}" for kind in settings.upload_types]
-    return rx.upload.root(
+    zone = rx.upload.root(
         rx.tooltip(
             rx.icon_button(
                 rx.cond(UploadState.busy, rx.spinner(size="2"), rx.icon("paperclip", size=18)),
@@ -54,6 +54,9 @@ def upload_button() -> rx.Component:
         on_drop_rejected=_rejected,
         class_name="d360-upload",
     )
+    file_input = zone.children[0].children[0]  # the dropzone's own (visually hidden) file input
+    file_input.custom_attrs["aria-label"] = "CSV file to upload"
+    return zone
 
 
 def role_badge(column: ColumnView) -> rx.Component:
