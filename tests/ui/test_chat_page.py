@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -146,8 +147,13 @@ def test_an_answer_streams_in_then_shows_its_chart_and_tool_steps(chat_app: Chat
         async with database.session() as session:
             return list((await session.execute(select(Feedback).where(Feedback.user_id == user_id))).scalars())
 
+    expected = [(stored[0].id, 1, "Clear and sourced")]
+    deadline = time.monotonic() + 10  # the toast shows on submit, before the server has stored the comment
     rows = chat_app.db(feedback)
-    assert [(row.message_id, row.rating, row.comment) for row in rows] == [(stored[0].id, 1, "Clear and sourced")]
+    while [(row.message_id, row.rating, row.comment) for row in rows] != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        rows = chat_app.db(feedback)
+    assert [(row.message_id, row.rating, row.comment) for row in rows] == expected
 
 
 def test_a_reloaded_tab_follows_the_answer_to_its_end(chat_app: ChatApp, signed_in: Any) -> None:
