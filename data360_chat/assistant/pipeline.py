@@ -206,7 +206,7 @@ async def continue_answer(
             question=resumed.question,
             message_id=resumed.message_id,
             store=store,
-            hub=hub,
+            hub=with_uploads(hub, await store.uploads()),
             settings=settings,
             messages=continuation_messages(
                 resumed, history_budget=settings.history_token_budget, tool_budget=settings.tool_result_token_budget
