@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 from plotly.graph_objects import Figure
 
-from data360_chat.chats.views import ChartView, MessageView, NumberView, SourceView, ToolView
+from data360_chat.chats.views import ChartView, MessageView, NumberView, ToolView
 from data360_chat.ui.components.lazy_mount import lazy
 from data360_chat.ui.components.safe_markdown import markdown
+from data360_chat.ui.components.source_chip import source_chip
 from data360_chat.ui.state.chat import ChatState
 from data360_chat.ui.state.chat_actions import ChatActions
 
@@ -154,30 +155,6 @@ def chart_card(chart: ChartView) -> rx.Component:
         ),
         width="100%",
         class_name="d360-chart-card",
-    )
-
-
-def source_chip(source: SourceView) -> rx.Component:
-    """A source under the answer: a Data360 indicator (a link to its page), or the person's own upload."""
-    return rx.cond(
-        source.upload,
-        rx.badge(
-            rx.icon("file-spreadsheet", size=12),
-            source.label,
-            variant="soft",
-            color_scheme="green",
-            radius="full",
-            size="1",
-            title=source.title,
-            class_name="d360-upload-source",
-        ),
-        rx.link(
-            rx.badge(rx.icon("database", size=12), source.label, variant="soft", radius="full", size="1"),
-            href=source.url,
-            is_external=True,
-            title=source.title,
-            underline="none",
-        ),
     )
 
 
