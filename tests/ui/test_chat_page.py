@@ -213,7 +213,7 @@ def test_regenerate_and_edit_replace_the_last_turn(chat_app: ChatApp, signed_in:
 def test_empty_and_too_long_messages_are_refused(chat_app: ChatApp, signed_in: Any) -> None:
     user_id, page = signed_in
     page.get_by_label("Your question").press("Enter")
-    expect(page.get_by_role("alert")).to_contain_text("empty")
+    expect(page.get_by_role("alert")).to_contain_text("empty", timeout=TIMEOUT)
     too_long = "x" * 8001
     ask(page, too_long)
     expect(page.locator(".d360-length-notice")).to_have_text(
