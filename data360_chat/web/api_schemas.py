@@ -9,6 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 MAX_PAGE = 200  # most chats in one page of `GET /chats`
+# Text that is not blank as the server sees it (`str.strip()`): a character outside Python's whitespace, spelled out
+# so the pattern means the same to every JSON Schema tool.
+NOT_BLANK = "[^" + "".join(f"\\u{code:04x}" for code in range(0x3001) if chr(code).isspace()) + "]"
 
 
 class Body(BaseModel):
@@ -44,7 +47,7 @@ class ChatList(Body):
 
 
 class RenameChat(Body):
-    title: str = Field(min_length=1, description="The new title (not blank).")
+    title: str = Field(description="The new title (not blank).", json_schema_extra={"pattern": NOT_BLANK})
 
 
 class ToolCallBody(Body):
@@ -126,7 +129,7 @@ class AskRequest(Body):
 
     question: StrictStr = Field(
         description="The question (not blank; at most `MAX_MESSAGE_CHARS` characters).",
-        json_schema_extra={"pattern": r"\S"},  # checked by the answer pipeline, which says what is wrong
+        json_schema_extra={"pattern": NOT_BLANK},  # checked by the answer pipeline, which says what is wrong
     )
     chat_id: uuid.UUID | None = Field(None, description="Ask in this chat; a new chat when absent.")
     stream: StrictBool = Field(False, description="Answer as Server-Sent Events instead of one JSON body.")
