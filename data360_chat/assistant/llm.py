@@ -260,7 +260,9 @@ async def _attempt(
     """One request to one model: text pieces as they come, then the `TurnResult` (time to first chunk measured)."""
     if route.offline:
         register_offline_model()
-    arguments = dict(request, model=route.model, timeout=max(_remaining(deadline), 1.0))
+    # A constant SDK timeout (the waits are bounded here): LiteLLM keys its cached HTTP client by it, so a value
+    # that changed with every request would open a new client and connection each time.
+    arguments = dict(request, model=route.model, timeout=settings.llm_answer_deadline)
     if route.api_base:
         arguments["api_base"] = route.api_base
     if route.api_key:

@@ -41,6 +41,15 @@ async def test_text_streams_in_pieces_with_usage(llm: ScriptedLLM):
     assert sent["tools"] == TOOLS
 
 
+async def test_answers_reuse_one_connection_to_the_model(llm: ScriptedLLM):
+    """The HTTP client (and its connection) is kept between requests, not made again for each one."""
+    llm.set_script([Reply.text(f"Answer {n}.") for n in range(4)])
+    for n in range(4):
+        _, result = await run_turn(scripted_settings(llm), deadline_in=30.0 + n)
+        assert result.text == f"Answer {n}."
+    assert llm.connections_opened == 1
+
+
 async def test_several_tool_calls_with_arguments_split_over_chunks(llm: ScriptedLLM):
     first = {"query": "population", "required_country": "Kenya, Tanzania"}
     second = {"database_id": "WB_WDI", "indicator_id": "WB_WDI_SP_POP_TOTL", "limit": 100}

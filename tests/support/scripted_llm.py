@@ -193,6 +193,7 @@ class ScriptedLLM:
 
     def __init__(self, script: Script = (), *, port: int = 0, repeat_last: bool = False) -> None:
         self.requests: list[Recorded] = []
+        self.connections_opened = 0
         self._port = port
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.Task, asyncio.StreamWriter] = {}
@@ -251,6 +252,7 @@ class ScriptedLLM:
     async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
+        self.connections_opened += 1
         self._connections[task] = writer
         incoming: asyncio.Queue[tuple[str, str, bytes] | None] = asyncio.Queue()
         closed = asyncio.Event()
