@@ -43,10 +43,12 @@ class ReflexSocket:
         token: str | None = None,
         path: str = "/",
         chain: bool = False,
+        origin: str | None = None,
     ) -> None:
         """`chain`: send back the server events an update asks for (as the page does: a handler that returns
-        another handler, `follow` after `send`)."""
+        another handler, `follow` after `send`); `origin`: the page's origin (default: `base_url`'s)."""
         self.base_url = base_url.rstrip("/")
+        self.origin = origin
         self.cookie = cookie
         self.token = token or str(uuid.uuid4())
         self.path = path
@@ -73,7 +75,7 @@ class ReflexSocket:
                     await self._client.emit("event", payload, namespace=EVENT_PATH)
 
     async def __aenter__(self) -> ReflexSocket:
-        headers = {"Origin": f"{urlsplit(self.base_url).scheme}://{urlsplit(self.base_url).netloc}"}
+        headers = {"Origin": self.origin or f"{urlsplit(self.base_url).scheme}://{urlsplit(self.base_url).netloc}"}
         if self.cookie:
             headers["Cookie"] = self.cookie
         await self._client.connect(
