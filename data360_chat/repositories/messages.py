@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -167,11 +167,25 @@ async def delete_messages_from(session: AsyncSession, user_id: uuid.UUID, chat_i
     return result.rowcount
 
 
-async def interrupt_stale_answers(session: AsyncSession, *, not_updated_since: datetime) -> int:
-    """Mark answers left `streaming` by a stopped server as errors (partial text kept); returns how many."""
+async def stale_answers(session: AsyncSession, *, not_updated_since: datetime) -> list[tuple[int, uuid.UUID, str]]:
+    """`(id, chat id, text)` of the answers left `streaming` and not updated since then (their server stopped)."""
+    query = select(Message.id, Message.chat_id, Message.content).where(
+        Message.status == "streaming", Message.updated_at < not_updated_since
+    )
+    return [(row.id, row.chat_id, row.content) for row in await session.execute(query)]
+
+
+async def interrupt_stale_answers(
+    session: AsyncSession, *, not_updated_since: datetime, texts: Mapping[int, str] | None = None
+) -> int:
+    """Mark answers left `streaming` by a stopped server as errors, keeping their partial text (or the longer text
+    `texts` has for them, heard after the last save); returns how many."""
+    stale = (Message.status == "streaming", Message.updated_at < not_updated_since)
+    for message_id, text in (texts or {}).items():
+        await session.execute(update(Message).where(Message.id == message_id, *stale).values(content=text))
     result = await session.execute(
         update(Message)
-        .where(Message.status == "streaming", Message.updated_at < not_updated_since)
+        .where(*stale)
         .values(status="error", error="The server stopped while this answer was being written.", updated_at=utcnow())
     )
     return result.rowcount

@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from data360_chat.assistant.events import AnswerDone, AnswerEvent
 from data360_chat.streams.codec import decode, encode
 from data360_chat.streams.log import AnswerLog
+from data360_chat.streams.state import AnswerSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,15 @@ class Relay:
             last = entries[-1][0] if entries else last
             found = await self.client.xread({key: last}, block=block_ms)
             entries = found[0][1] if found else []
+
+    async def text_of(self, chat_id: uuid.UUID, message_id: int) -> str | None:
+        """The text of an answer as its stream carries it (None when the stream is gone or Redis fails)."""
+        try:
+            entries = await self.client.xrange(stream_key(chat_id, message_id))
+        except RedisError as exc:
+            log.warning("the text of answer %s could not be read from Redis: %s", message_id, exc)
+            return None
+        return AnswerSnapshot.of(decode(fields[b"e"]) for _, fields in entries).text if entries else None
 
     async def request_stop(self, user_id: uuid.UUID, chat_id: uuid.UUID) -> None:
         """Ask every replica to stop the chat's answer."""

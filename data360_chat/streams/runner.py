@@ -72,7 +72,12 @@ class AnswerRunner:
         self.settings = settings or get_settings()
         self._database = database
         self._hub = hub
-        self.liveness = Liveness(lambda: self.database, heartbeat_interval=heartbeat_interval, stale_after=stale_after)
+        self.liveness = Liveness(
+            lambda: self.database,
+            heartbeat_interval=heartbeat_interval,
+            stale_after=stale_after,
+            heard=self._heard,
+        )
         self._running: dict[uuid.UUID, _Running] = {}
         self._relay: Relay | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -345,6 +350,10 @@ class AnswerRunner:
                 await self.liveness.interrupt_stale()
             except Exception as exc:
                 log.warning("answer heartbeat failed: %s", exc)
+
+    async def _heard(self, chat_id: uuid.UUID, message_id: int) -> str | None:
+        """The text of an answer its replica shared through Redis (None without Redis)."""
+        return await self._relay.text_of(chat_id, message_id) if self._relay is not None else None
 
     def _track(self, task: asyncio.Task[None]) -> None:
         self._background.add(task)

@@ -158,6 +158,17 @@ async def test_stale_streaming_answers_are_marked_interrupted(database, two_user
         stored = await messages.get_message(s, alice, answer.id)
         assert (stored.status, stored.content) == ("error", "half an ans")
         assert "stopped" in stored.error
+    async with database.session() as s:
+        later = await messages.start_answer(s, alice, chat.id, model="offline")
+        await messages.update_message(s, alice, later.id, content="saved")
+    async with database.session() as s:
+        since = utcnow() + timedelta(seconds=1)
+        assert await messages.stale_answers(s, not_updated_since=since) == [(later.id, chat.id, "saved")]
+        texts = {later.id: "saved, and heard after"}
+        assert await messages.interrupt_stale_answers(s, not_updated_since=since, texts=texts) == 1
+    async with database.session() as s:
+        stored = await messages.get_message(s, alice, later.id)
+        assert (stored.status, stored.content) == ("error", "saved, and heard after")
 
 
 async def test_tool_calls_charts_and_feedback(database, two_users):

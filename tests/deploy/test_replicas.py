@@ -1,8 +1,10 @@
-"""Two replicas of the app behind Debian's nginx, taken in turn with no stickiness: separate processes and ports
+"""Two replicas of the app behind Debian's nginx, taken in turn with no sticky sessions: separate processes and ports
 over one PostgreSQL and one Redis (which holds the pages' state, the sessions and the shared answers). In Chromium:
 an answer keeps streaming on a tab whose reload lands on the other replica; Stop pressed on one replica stops the
-answer running on the other; a replica killed mid-answer leaves the answer with its partial text (as saved, every
-2 s) and an error saying the server stopped, within the documented 35 s (a 5 s heartbeat, 30 s without one)."""
+answer running on the other; a replica killed mid-answer leaves the answer with its partial text (all that its Redis
+stream carried, beyond the last save) and an error saying the server stopped, on the tab within the documented
+42 s (stored within 35 s: a 5 s heartbeat, 30 s without one; the tab's follower asks the database after 5 s of
+quiet)."""
 
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ STREAMING_TEXT = """() => {
 }"""
 ANSWER = ".d360-answer:not(.d360-streaming)"
 WORDS = 900  # at 4 characters a chunk and 40 chunks a second: about 30 s of answer
-SWEEP_WITHIN = 35 + 10  # seconds: the documented bound, and time for the page to show it
+SWEEP_WITHIN = 42 + 3  # seconds: the documented bound, and a little for the page to draw it
 
 
 @dataclass
@@ -186,14 +188,14 @@ def test_a_replica_killed_mid_answer_leaves_the_partial_answer_with_a_clear_stat
         tab = signed_in_tab(cluster, browser)
         tab.ask("Tell me a lot")
         victim = tab.replica()
-        seen = tab.wait_for_text(700)  # past the first save of the text (every 2 s)
+        seen = tab.wait_for_text(900)  # about 250 characters past the last save of the text (every 2 s)
         victim.kill()
         killed_at = time.monotonic()
         failure = tab.page.get_by_text("The server stopped while this answer was being written.", exact=True)
         expect(failure).to_be_visible(timeout=SWEEP_WITHIN * 1000)
         waited = time.monotonic() - killed_at
         answer = last_answer(cluster)
-        assert answer.status == "error" and len(answer.content) >= 300 and seen.startswith(answer.content)
+        assert answer.status == "error" and answer.content.startswith(seen[:-40])  # what Redis carried: all seen
         shown = tab.page.locator(ANSWER).last.locator(".d360-md").inner_text()
         assert " ".join(shown.split()) == " ".join(answer.content.split())
         assert tab.replica() is not victim
