@@ -26,6 +26,7 @@ import os
 import statistics
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -82,9 +83,11 @@ class Level:
     replicas: int
     tabs: int
     p95_gap_ms: float
+    gaps: int  # gaps measured (between visible updates, over every tab that saw its answer end)
     cpu_ms_per_token: float
     kb_per_tab: float
     errors: int
+    why: str  # what went wrong, by kind
     seconds: float
     load: tuple[float, float, float]
 
@@ -190,14 +193,20 @@ async def measure(replicas: list[Replica], used: int, cookies: list[str], db_url
     failed = len(cookies) - len(tabs) + sum(1 for r in results if not isinstance(r, TabResult) or r.error)
     complete = stored_complete(db_url, since)
     errors = max(failed, len(cookies) - complete)
+    kinds = Counter(r.error if isinstance(r, TabResult) else type(r).__name__ for r in results)
+    kinds.pop("", None)
+    kinds.update({"did not connect": len(cookies) - len(tabs), "not stored complete": len(cookies) - complete})
+    why = ", ".join(f"{count} {kind}" for kind, count in kinds.items() if count)
     p95 = statistics.quantiles(gaps, n=20)[-1] if len(gaps) >= 20 else float("nan")
     return Level(
         replicas=used,
         tabs=len(cookies),
         p95_gap_ms=p95 * 1000,
+        gaps=len(gaps),
         cpu_ms_per_token=cpu * 1000 / (TOKENS * len(cookies)),
         kb_per_tab=(with_tabs - before_tabs) / len(cookies),
         errors=errors,
+        why=why,
         seconds=seconds,
         load=load,
     )
@@ -239,9 +248,10 @@ def report(level: Level) -> None:
     ok = "ok" if level.errors == 0 and level.p95_gap_ms <= FLUSH_GAP_BOUND * 1000 else "over"
     print(
         f"{level.replicas} replica{'s' if level.replicas > 1 else ' '} {level.tabs:>4} tabs: "
-        f"p95 gap {level.p95_gap_ms:6.0f} ms, {level.cpu_ms_per_token:5.2f} ms CPU/token, "
+        f"p95 gap {level.p95_gap_ms:6.0f} ms ({level.gaps} gaps), {level.cpu_ms_per_token:5.2f} ms CPU/token, "
         f"{level.kb_per_tab:6.0f} KB/tab, {level.errors} errors, {level.seconds:5.1f} s, "
-        f"load {level.load[0]:.1f}/{level.load[1]:.1f}/{level.load[2]:.1f} [{ok}]",
+        f"load {level.load[0]:.1f}/{level.load[1]:.1f}/{level.load[2]:.1f} [{ok}]"
+        + (f"\n    errors: {level.why}" if level.errors else ""),
         flush=True,
     )
 
