@@ -25,7 +25,8 @@ def serve_prebuilt() -> None:
     console.set_log_level(level)
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
     environment.REFLEX_SKIP_COMPILE.set(True)
-    reset_disk_state_manager()  # as `reflex run` does: tabs' states do not outlive the server
+    if not settings.redis_url:  # as `reflex run` does: tabs' states on disk do not outlive the server (with Redis,
+        reset_disk_state_manager()  # they live there, and replicas started side by side must not race over files)
     log.info("serving the exported page and the app at http://%s:%s/", settings.host, settings.port)
     reflex_exec.run_backend_prod(
         settings.host, settings.port, level.subprocess_level(), mount_frontend_compiled_app=True
