@@ -73,6 +73,12 @@ def test_an_upload_is_previewed_then_asked_about_charted_with_data360_and_cited(
     expect(preview).to_have_count(0)
     answer.scroll_into_view_if_needed()
     screenshot(page, "upload-answer")
+    page.emulate_media(color_scheme="dark")
+    expect(page.locator("html.dark")).to_have_count(1)
+    page.get_by_role("button", name="Preview clinics.csv").click()
+    expect(page.locator(".d360-upload-preview")).to_be_visible()
+    screenshot(page, "dark-upload-preview")
+    page.emulate_media(color_scheme="light")
 
     [stored] = uploads_of(chat_app, user_id)
     chat_id = re.search(r"chat=([0-9a-f-]+)", page.url)
