@@ -18,8 +18,8 @@ from data360_chat.web.body_limit import limit_request_bodies
 from data360_chat.web.errors import http_error, rate_limited, server_error
 from data360_chat.web.health_routes import health_routes
 from data360_chat.web.metrics_routes import metrics_routes
+from data360_chat.web.upload_gate import UPLOAD_ROUTE, upload_gate
 
-UPLOAD_ROUTE = "/_upload"  # Reflex's route for `rx.upload`
 UPLOAD_FORM_BYTES = 64 * 1024  # the multipart framing and the event's arguments around an uploaded file
 
 
@@ -47,6 +47,7 @@ def build_web_app(service: Callable[[], AuthService] = get_auth_service) -> Star
         middleware=[
             Middleware(limit_request_bodies, max_bytes=lambda path: body_limit(service().settings, path)),
             Middleware(admin_gate, service=service),
+            Middleware(upload_gate, service=service),
         ],
         exception_handlers={HTTPException: http_error, RateLimited: rate_limited, Exception: server_error},
     )

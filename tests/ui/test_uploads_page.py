@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -125,3 +126,17 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_sent(
         "“big.csv” is larger than 5 MB, the largest file accepted", timeout=TIMEOUT
     )
     assert uploads_of(chat_app, user_id) == []
+
+
+def test_the_upload_route_refuses_anyone_without_a_live_session(chat_app: ChatApp) -> None:
+    _, cookie = chat_app.user()
+    files = {"files": ("clinics.csv", (FILES / "clinics.csv").read_bytes(), "text/csv")}
+    headers = {"Reflex-Client-Token": str(uuid.uuid4()), "Reflex-Event-Handler": "no.such.handler"}
+    with httpx.Client(base_url=chat_app.app.url, timeout=30) as http:
+        for sent in ({}, {"Cookie": f"{cookie['name']}=forged-token"}):
+            refused = http.post("/_upload", files=files, headers={**headers, **sent})
+            assert refused.status_code == 401 and refused.json()["message"] == "Sign in to upload files."
+        passed_on = http.post(
+            "/_upload", files=files, headers={**headers, "Cookie": f"{cookie['name']}={cookie['value']}"}
+        )
+        assert passed_on.status_code == 400 and "no.such.handler" in passed_on.text, "Reflex itself answers"
