@@ -86,14 +86,17 @@ class MemoryWindows:
             self._attempts[key] = deque(entry for entry in attempts if entry[1] != attempt)
 
 
+# Redis's own clock, so that replicas whose clocks differ (or that read them before a slow round trip) agree.
 TAKE_SCRIPT = """
-local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
+local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) >= limit then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return {0, tostring(tonumber(oldest[2]) + window - now)}
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('EXPIRE', KEYS[1], math.ceil(window) + 1)
 return {1, '0'}
 """
@@ -104,11 +107,10 @@ class RedisWindows:
 
     PREFIX = "d360:limit:"
 
-    def __init__(self, client: aioredis.Redis, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, client: aioredis.Redis) -> None:
         self.redis = client
-        self._clock = clock
         self._script = client.register_script(TAKE_SCRIPT)
-        self._fallback = MemoryWindows(clock)
+        self._fallback = MemoryWindows()
         self._failing = False
 
     def _failed(self, exc: RedisError) -> None:
@@ -119,7 +121,7 @@ class RedisWindows:
     async def take(self, key: str, *, limit: int, window: float) -> tuple[str | None, float]:
         attempt = uuid.uuid4().hex
         try:
-            taken, wait = await self._script(keys=[self.PREFIX + key], args=[self._clock(), window, limit, attempt])
+            taken, wait = await self._script(keys=[self.PREFIX + key], args=[window, limit, attempt])
         except RedisError as exc:
             self._failed(exc)
             return await self._fallback.take(key, limit=limit, window=window)

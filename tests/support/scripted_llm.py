@@ -383,11 +383,8 @@ def main() -> None:
     parser.add_argument("--first-chunk-delay", type=float, default=0.0)
     parser.add_argument("--chunk-delay", type=float, default=0.0)
     args = parser.parse_args()
-    reply = Reply(
-        steps=(Text(args.text, per_chunk=args.per_chunk),),
-        first_chunk_delay=args.first_chunk_delay,
-        chunk_delay=args.chunk_delay,
-    )
+    steps = (Text(args.text, per_chunk=args.per_chunk),)
+    reply = Reply(steps=steps, first_chunk_delay=args.first_chunk_delay, chunk_delay=args.chunk_delay)
 
     async def serve() -> None:
         async with ScriptedLLM(lambda _body: reply, port=args.port):
