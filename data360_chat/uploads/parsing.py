@@ -28,6 +28,8 @@ MOST_VALUES = 250_000
 NUMERIC_SHARE = 0.8
 COUNTRY_SHARE = 0.5
 MOST_SERIES_NAMES = 50
+SAMPLE_ROWS = 2000  # rows read to tell each column's role
+SAMPLE_PLACES = 300  # distinct cells of a column tried as country names
 
 
 @dataclass(frozen=True)
@@ -108,25 +110,33 @@ def _cells(rows: list[list[str]], index: int) -> list[str]:
 def _roles(header: list[str], rows: list[list[str]], places: _Places, decimal_comma: bool) -> list[str]:
     """Each column's role; at most one country, one year and one series column."""
     roles = ["other"] * len(header)
-    cells = [_cells(rows, index) for index in range(len(header))]
+    cells = [_cells(rows[:SAMPLE_ROWS], index) for index in range(len(header))]
     named = [normalize(name) for name in header]
 
-    def share(index: int, test: object) -> float:
-        values = cells[index]
+    def share(index: int, test: object, *, distinct: bool = False) -> float:
+        values = list(dict.fromkeys(cells[index]))[:SAMPLE_PLACES] if distinct else cells[index]
         return sum(1 for value in values if test(value) is not None) / len(values) if values else 0.0  # type: ignore[operator]
+
+    def numeric(cell: str) -> float | None:
+        return number(cell, decimal_comma=decimal_comma)
 
     year_index = next((i for i, n in enumerate(named) if n in YEAR_HEADERS and share(i, year) >= NUMERIC_SHARE), None)
     if year_index is None:
         year_index = next((i for i in range(len(header)) if cells[i] and share(i, year) == 1.0), None)
     if year_index is not None:
         roles[year_index] = "year"
-    candidates = [i for i in range(len(header)) if roles[i] == "other" and share(i, places.match) >= COUNTRY_SHARE]
+    candidates = [
+        i
+        for i in range(len(header))
+        if roles[i] == "other"
+        and share(i, numeric) < NUMERIC_SHARE
+        and share(i, places.match, distinct=True) >= COUNTRY_SHARE
+    ]
     country_index = next((i for i in candidates if named[i] in COUNTRY_HEADERS), candidates[0] if candidates else None)
     if country_index is not None:
         roles[country_index] = "country"
     for index in range(len(header)):
-        numeric = share(index, lambda cell: number(cell, decimal_comma=decimal_comma)) >= NUMERIC_SHARE
-        if roles[index] == "other" and numeric:
+        if roles[index] == "other" and share(index, numeric) >= NUMERIC_SHARE:
             roles[index] = "value"
     series_index = next(
         (
