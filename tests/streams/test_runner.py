@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 
 import pytest
@@ -13,6 +14,7 @@ from data360_chat.repositories import NotFound
 from data360_chat.repositories.chats import delete_chat, list_chats
 from data360_chat.repositories.messages import ChatBusy, TooManyAnswers, get_message, list_messages
 from data360_chat.streams import AnswerSnapshot, AnswerUpdate
+from data360_chat.streams.coalesce import FULL_PACE_FOLLOWERS
 from tests.streams.conftest import MakeRunner
 from tests.support.scripted_llm import Reply, ScriptedLLM, Text, many_words
 
@@ -101,6 +103,28 @@ async def test_follow_sends_only_new_text_about_ten_times_a_second(
     assert updates[-1].done.status == "complete" and updates[-1].usage is not None
     chunks = llm.requests[0].chunks_sent
     assert 5 < len(updates) < chunks / 5, (len(updates), chunks)
+
+
+async def test_updates_slow_down_when_many_tabs_follow_in_one_process(
+    make_runner: MakeRunner, llm: ScriptedLLM, database, owner
+):
+    llm.set_script([slow_text(400, delay=0.005)])
+    runner = make_runner()
+    started = await runner.start(*owner, "Tell me a lot")
+    tabs = 4 * FULL_PACE_FOLLOWERS
+
+    async def gaps() -> tuple[str, list[float]]:
+        loop, times, text = asyncio.get_running_loop(), [], []
+        async for update in runner.follow(*owner, interval=0.05):
+            times.append(loop.time())
+            text.append(update.text)
+        return "".join(text), [later - earlier for earlier, later in itertools.pairwise(times[1:])]
+
+    followed = await asyncio.gather(*(gaps() for _ in range(tabs)))
+    reply = await stored(database, owner, started.message_id)
+    assert all(text == reply.content for text, _ in followed)
+    every_gap = sorted(gap for _, tab_gaps in followed for gap in tab_gaps)
+    assert every_gap[len(every_gap) // 2] >= 0.05 * 3, every_gap
 
 
 async def test_two_sends_at_once_start_one_answer(make_runner: MakeRunner, llm: ScriptedLLM, database, owner):
