@@ -10,10 +10,8 @@ its own database. Usage: `PYTHONPATH=. .venv/bin/python bench/admin.py`.
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -23,9 +21,7 @@ from data360_chat.admin import accounts
 from data360_chat.admin.dashboards import DASHBOARDS
 from data360_chat.admin.periods import DateRange, default_range
 from data360_chat.db.engine import Database
-from data360_chat.db.migrate import upgrade
-from data360_chat.settings import PROJECT_ROOT
-from tests.support.postgres import database_url_for, server_url
+from tests.support.postgres import bench_server, scratch_database
 
 USERS = 10_000
 CHATS_PER_USER = 5
@@ -115,46 +111,41 @@ def queries(database: Database, period: DateRange) -> dict[str, Callable[[], Awa
 
 
 async def main() -> None:
-    server = os.environ.get("BENCH_DATABASE_URL") or server_url(PROJECT_ROOT / ".data", "test-postgres")
-    name = f"d360_bench_admin_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(database_url_for(server, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = database_url_for(server, name)
-    database = Database(url)
-    try:
-        await asyncio.to_thread(upgrade, url)
-        print(f"seeding {USERS:,} users, {QUESTIONS * 2:,} messages over {DAYS} days:")
-        await seed(url)
-        last_30 = default_range()
-        today = datetime.now(UTC).date()
-        everything = DateRange(today - timedelta(days=DAYS), today)
-        short, long = queries(database, last_30), queries(database, everything)
+    async with scratch_database(bench_server(), "d360_bench_admin") as url:
+        database = Database(url)
+        try:
+            print(f"seeding {USERS:,} users, {QUESTIONS * 2:,} messages over {DAYS} days:")
+            await seed(url)
+            last_30 = default_range()
+            today = datetime.now(UTC).date()
+            everything = DateRange(today - timedelta(days=DAYS), today)
+            short, long = queries(database, last_30), queries(database, everything)
 
-        async def account_page() -> object:
-            async with database.session() as session:
-                return await accounts.list_accounts(session, "", 200)
+            async def account_page() -> object:
+                async with database.session() as session:
+                    return await accounts.list_accounts(session, "", 200)
 
-        async def account_search() -> object:
-            async with database.session() as session:
-                return await accounts.list_accounts(session, "user4242", 1)
+            async def account_search() -> object:
+                async with database.session() as session:
+                    return await accounts.list_accounts(session, "user4242", 1)
 
-        print(f"\n{'query':18s} {'30 days':>10s} {f'{DAYS} days':>10s}   (median of {RUNS}, target ≤ {TARGET_MS} ms)")
-        worst = slowest_long = 0.0
-        for label in short:
-            a, b = await timed(short[label]), await timed(long[label])
-            worst, slowest_long = max(worst, a), max(slowest_long, b)
-            print(f"{label:18s} {a:8.1f} ms {b:8.1f} ms")
-        for label, call in (("accounts page 200", account_page), ("accounts search", account_search)):
-            median = await timed(call)
-            worst = max(worst, median)
-            print(f"{label:18s} {median:8.1f} ms")
-        verdict = "ok" if worst <= TARGET_MS else "OVER TARGET"
-        print(f"\nslowest median over 30 days and the account list {worst:.1f} ms: {verdict}")
-        print(f"slowest median over {DAYS} days {slowest_long:.1f} ms")
-    finally:
-        await database.dispose()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+            print(
+                f"\n{'query':18s} {'30 days':>10s} {f'{DAYS} days':>10s}   (median of {RUNS}, target ≤ {TARGET_MS} ms)"
+            )
+            worst = slowest_long = 0.0
+            for label in short:
+                a, b = await timed(short[label]), await timed(long[label])
+                worst, slowest_long = max(worst, a), max(slowest_long, b)
+                print(f"{label:18s} {a:8.1f} ms {b:8.1f} ms")
+            for label, call in (("accounts page 200", account_page), ("accounts search", account_search)):
+                median = await timed(call)
+                worst = max(worst, median)
+                print(f"{label:18s} {median:8.1f} ms")
+            verdict = "ok" if worst <= TARGET_MS else "OVER TARGET"
+            print(f"\nslowest median over 30 days and the account list {worst:.1f} ms: {verdict}")
+            print(f"slowest median over {DAYS} days {slowest_long:.1f} ms")
+        finally:
+            await database.dispose()
 
 
 if __name__ == "__main__":

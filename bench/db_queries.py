@@ -8,7 +8,6 @@ its own database. Usage: `PYTHONPATH=. .venv/bin/python bench/db_queries.py` (or
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import time
 import uuid
@@ -17,10 +16,8 @@ import asyncpg
 from sqlalchemy import event
 
 from data360_chat.db.engine import Database
-from data360_chat.db.migrate import upgrade
 from data360_chat.repositories import chats, messages
-from data360_chat.settings import PROJECT_ROOT
-from tests.support.postgres import database_url_for, server_url
+from tests.support.postgres import bench_server, scratch_database
 
 CHATS = 10_000
 OTHER_USERS_CHATS = 20_000
@@ -100,37 +97,30 @@ async def explain(database: Database, call) -> str:
 
 
 async def main() -> None:
-    server = os.environ.get("BENCH_DATABASE_URL") or server_url(PROJECT_ROOT / ".data", "test-postgres")
-    name = f"d360_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(database_url_for(server, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = database_url_for(server, name)
-    database = Database(url)
-    try:
-        await asyncio.to_thread(upgrade, url)
-        user_id, big_chat = await seed(url)
+    async with scratch_database(bench_server(), "d360_bench") as url:
+        database = Database(url)
+        try:
+            user_id, big_chat = await seed(url)
 
-        async def list_newest() -> None:
-            async with database.session() as s:
-                assert len(await chats.list_chats(s, user_id, limit=50)) == 50
+            async def list_newest() -> None:
+                async with database.session() as s:
+                    assert len(await chats.list_chats(s, user_id, limit=50)) == 50
 
-        async def load_chat() -> None:
-            async with database.session() as s:
-                assert len(await messages.list_messages(s, user_id, big_chat)) == MESSAGES
+            async def load_chat() -> None:
+                async with database.session() as s:
+                    assert len(await messages.list_messages(s, user_id, big_chat)) == MESSAGES
 
-        await list_newest(), await load_chat()  # warm the pool and caches
-        results = [
-            ("newest 50 of 10,000 chats", await timed(list_newest), 20, await explain(database, list_newest)),
-            ("chat with 1,000 messages", await timed(load_chat), 100, await explain(database, load_chat)),
-        ]
-        for label, median, target, plan in results:
-            verdict = "ok" if median <= target else "OVER TARGET"
-            print(f"{label:28s} median {median:7.2f} ms  (target ≤ {target} ms: {verdict})")
-            print("  " + plan.replace("\n", "\n  "))
-    finally:
-        await database.dispose()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+            await list_newest(), await load_chat()  # warm the pool and caches
+            results = [
+                ("newest 50 of 10,000 chats", await timed(list_newest), 20, await explain(database, list_newest)),
+                ("chat with 1,000 messages", await timed(load_chat), 100, await explain(database, load_chat)),
+            ]
+            for label, median, target, plan in results:
+                verdict = "ok" if median <= target else "OVER TARGET"
+                print(f"{label:28s} median {median:7.2f} ms  (target ≤ {target} ms: {verdict})")
+                print("  " + plan.replace("\n", "\n  "))
+        finally:
+            await database.dispose()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ own database; starts the offline MCP server. Usage: `PYTHONPATH=. .venv/bin/pyth
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
@@ -24,14 +23,11 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
-import asyncpg
-
 from data360_chat.assistant.events import TextDelta
 from data360_chat.assistant.pipeline import answer
 from data360_chat.assistant.prompt import system_prompt, trim_history
 from data360_chat.assistant.store import HISTORY_MESSAGES
 from data360_chat.db.engine import Database
-from data360_chat.db.migrate import upgrade
 from data360_chat.mcp_client import McpHub
 from data360_chat.offline_mcp.process import start_offline_server
 from data360_chat.repositories.chats import create_chat
@@ -39,7 +35,7 @@ from data360_chat.repositories.messages import list_messages
 from data360_chat.repositories.users import create_user
 from data360_chat.settings import PROJECT_ROOT, Settings
 from tests.support.net import free_port
-from tests.support.postgres import database_url_for, server_url
+from tests.support.postgres import bench_server, scratch_database
 from tests.support.scripted_llm import many_words
 
 FIRST_TOKEN_DELAY = 0.05
@@ -207,16 +203,8 @@ async def measure(database_url: str, mcp_url: str) -> None:
 
 async def with_database(mcp_url: str, measurement: Callable[[str, str], Awaitable[None]] = measure) -> None:
     """Run `measurement(database_url, mcp_url)` on a new migrated database, dropped afterwards."""
-    server = os.environ.get("BENCH_DATABASE_URL") or server_url(PROJECT_ROOT / ".data", "test-postgres")
-    name = f"d360_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(database_url_for(server, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        await asyncio.to_thread(upgrade, database_url_for(server, name))
-        await measurement(database_url_for(server, name), mcp_url)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database(bench_server(), "d360_bench") as url:
+        await measurement(url, mcp_url)
 
 
 def main() -> None:

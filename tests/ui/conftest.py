@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from data360_chat.db.engine import Database
 from data360_chat.settings import PROJECT_ROOT
 from tests.support.accounts import create_user, session_cookie
 from tests.support.app_server import RunningApp, app_database, running_app
 from tests.support.browser import chromium
+
+TIMEOUT = 60_000  # ms a browser test waits for what takes a server round trip or an answer
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "ui"
 PASSWORD = "correct horse battery staple"
@@ -85,3 +87,15 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+@pytest.fixture
+def signed_in(chat_app: ChatApp) -> Iterator[tuple[uuid.UUID, Page]]:
+    """A new user with a page open on the chat page."""
+    user_id, cookie = chat_app.user()
+    context = chat_app.context(cookie)
+    page = context.new_page()
+    page.goto(chat_app.app.url + "/")
+    expect(page.get_by_label("Your question")).to_be_visible(timeout=TIMEOUT)
+    yield user_id, page
+    context.close()

@@ -21,7 +21,15 @@ from tests.support.browser import chromium
 from tests.support.scripted_llm import Close, Reply, ScriptedLLM, Text
 from tests.support.wdi import rows
 from tests.ui.conftest import ChatApp, screenshot
-from tests.ui.test_chat_page import ANSWER, STREAMING, TIMEOUT, ask, messages_of, plain, wait_for_answer
+from tests.ui.test_chat_page import (
+    ANSWER,
+    STREAMING,
+    TIMEOUT,
+    ask,
+    messages_of,
+    plain,
+    wait_for_answer,
+)
 
 CUT_QUESTION = "Population of Kenya in 2000 and 2020"
 NUMBERS_QUESTION = "How fast did Kenya's population grow since 2000?"
@@ -77,19 +85,8 @@ def chat_app(pg_url: str, template_db: str) -> Iterator[ChatApp]:
             yield ChatApp(app, db_url, browser)
 
 
-@pytest.fixture
-def page(chat_app: ChatApp) -> Iterator[tuple[uuid.UUID, Page]]:
-    user_id, cookie = chat_app.user()
-    context = chat_app.context(cookie)
-    page = context.new_page()
-    page.goto(chat_app.app.url + "/")
-    expect(page.get_by_label("Your question")).to_be_visible(timeout=TIMEOUT)
-    yield user_id, page
-    context.close()
-
-
-def test_an_answer_cut_off_offers_continue_which_finishes_it_in_place(chat_app: ChatApp, page: Any) -> None:
-    user_id, tab = page
+def test_an_answer_cut_off_offers_continue_which_finishes_it_in_place(chat_app: ChatApp, signed_in: Any) -> None:
+    user_id, tab = signed_in
     ask(tab, CUT_QUESTION)
     wait_for_answer(tab)
     answer = tab.locator(ANSWER).last
@@ -115,8 +112,8 @@ def test_an_answer_cut_off_offers_continue_which_finishes_it_in_place(chat_app: 
     expect(tab.get_by_role("button", name="Regenerate", exact=True)).to_be_visible()
 
 
-def test_numbers_checked_lists_each_number_and_where_it_was_found(chat_app: ChatApp, page: Any) -> None:
-    _, tab = page
+def test_numbers_checked_lists_each_number_and_where_it_was_found(chat_app: ChatApp, signed_in: Any) -> None:
+    _, tab = signed_in
     ask(tab, NUMBERS_QUESTION)
     wait_for_answer(tab)
     tab.wait_for_url(re.compile(r"\?chat="), timeout=TIMEOUT)
@@ -154,8 +151,10 @@ def test_numbers_checked_lists_each_number_and_where_it_was_found(chat_app: Chat
     ("status", "label", "detail"),
     [("too_long", "Too long", "length limit"), ("filtered", "Filtered", "content filter")],
 )
-def test_each_way_of_being_cut_short_is_labelled(chat_app: ChatApp, page: Any, status: str, label: str, detail: str):
-    user_id, tab = page
+def test_each_way_of_being_cut_short_is_labelled(
+    chat_app: ChatApp, signed_in: Any, status: str, label: str, detail: str
+):
+    user_id, tab = signed_in
 
     async def seed(database: Database) -> uuid.UUID:
         async with database.session() as session:

@@ -10,9 +10,7 @@ from playwright.sync_api import expect
 
 from data360_chat.auth.api_keys import create_api_key
 from tests.ui.conftest import ChatApp, app_module_fixture, screenshot
-from tests.ui.test_chat_page import ANSWER, TIMEOUT, plain, signed_in, wait_for_answer
-
-__all__ = ["signed_in"]  # the fixture, used here over this module's app
+from tests.ui.test_chat_page import ANSWER, TIMEOUT, plain, wait_for_answer
 
 chat_app = app_module_fixture(OFFLINE_MODEL_SPEED="200")
 QUESTION = "How has life expectancy changed in India since 1990?"

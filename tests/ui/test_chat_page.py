@@ -9,7 +9,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -17,12 +16,11 @@ from data360_chat.db.engine import Database
 from data360_chat.db.models import Chat, Feedback, Message
 from data360_chat.repositories.chats import create_chat
 from data360_chat.repositories.messages import add_user_message, start_answer, update_message
-from tests.ui.conftest import ChatApp, app_module_fixture, screenshot
+from tests.ui.conftest import TIMEOUT, ChatApp, app_module_fixture, screenshot
 
 chat_app = app_module_fixture(OFFLINE_MODEL_SPEED="12")
 
 QUESTION = "How has life expectancy changed in India since 1990?"
-TIMEOUT = 60_000
 STREAMING = ".d360-streaming"
 STREAMING_TEXT = f"""() => {{
     const answer = document.querySelector("{STREAMING}");
@@ -75,18 +73,6 @@ def ask(page: Page, text: str) -> None:
 def wait_for_answer(page: Page, count: int = 1) -> None:
     expect(page.locator(ANSWER)).to_have_count(count, timeout=TIMEOUT)
     expect(page.locator(STREAMING)).to_have_count(0, timeout=TIMEOUT)
-
-
-@pytest.fixture
-def signed_in(chat_app: ChatApp) -> Any:
-    """A new user with a page open on the chat page."""
-    user_id, cookie = chat_app.user()
-    context = chat_app.context(cookie)
-    page = context.new_page()
-    page.goto(chat_app.app.url + "/")
-    expect(page.get_by_label("Your question")).to_be_visible(timeout=TIMEOUT)
-    yield user_id, page
-    context.close()
 
 
 def test_an_answer_streams_in_then_shows_its_chart_and_tool_steps(chat_app: ChatApp, signed_in: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.ui.conftest import ChatApp, app_module_fixture, screenshot
-from tests.ui.test_chat_page import ANSWER, TIMEOUT, ask, messages_of, signed_in  # noqa: F401  (fixture)
+from tests.ui.test_chat_page import ANSWER, TIMEOUT, ask, messages_of
 
 chat_app = app_module_fixture(USER_QUESTION_LIMIT="2", OFFLINE_MODEL_SPEED="400")
 
@@ -17,7 +17,7 @@ REFUSAL = re.compile(r"You have asked 2 questions in the last minute, the most a
 
 def test_a_question_over_the_limit_says_when_to_try_again_and_stays_in_the_composer(
     chat_app: ChatApp,
-    signed_in: Any,  # noqa: F811
+    signed_in: Any,
 ) -> None:
     user_id, page = signed_in
     for count, question in enumerate(["Population of Kenya", "GDP of Ghana"], start=1):

@@ -52,6 +52,19 @@ class Sse:
     fields: dict[str, str] = field(default_factory=dict)
 
 
+def api_environment(db_url: str, data_dir: Path, mcp_url: str, llm: ScriptedLLM) -> dict[str, str]:
+    """The API's settings over `db_url`, with the MCP server at `mcp_url` and the scripted model."""
+    return {
+        "DATABASE_URL": db_url,
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": "test-secret-key",
+        "DATA360_MCP_URL": mcp_url,
+        "LLM_MODEL": "openai/scripted",
+        "LLM_API_BASE": llm.url,
+        "LLM_API_KEY": "test-key",
+    }
+
+
 def api_fixture(**env: str) -> Callable[..., Iterator[Api]]:
     """A module-scoped fixture: the API over a database of its own, the offline MCP server, a scripted model."""
 
@@ -60,13 +73,7 @@ def api_fixture(**env: str) -> Callable[..., Iterator[Api]]:
         data_dir: Path = tmp_path_factory.mktemp("api-data")
         with ScriptedLLM.in_thread() as llm, app_database(pg_url, template_db) as db_url:
             settings = {
-                "DATABASE_URL": db_url,
-                "DATA_DIR": str(data_dir),
-                "SECRET_KEY": "test-secret-key",
-                "DATA360_MCP_URL": offline_mcp_url,
-                "LLM_MODEL": "openai/scripted",
-                "LLM_API_BASE": llm.url,
-                "LLM_API_KEY": "test-key",
+                **api_environment(db_url, data_dir, offline_mcp_url, llm),
                 "LLM_RETRIES": "0",
                 "MAX_MESSAGE_CHARS": str(MAX_MESSAGE_CHARS),
                 "SSE_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),

@@ -16,7 +16,7 @@ from data360_chat.repositories.users import create_user
 from tests.support.api_server import api_server
 from tests.support.app_server import app_database
 from tests.support.scripted_llm import Reply, ScriptedLLM, Text, many_words
-from tests.web.conftest import events_of, read_sse, text_of
+from tests.web.conftest import api_environment, events_of, read_sse, text_of
 
 
 @pytest.fixture(scope="module", params=["redis", "database"])
@@ -32,13 +32,7 @@ def replicas(
     data_dir: Path = tmp_path_factory.mktemp("replicas")
     with ScriptedLLM.in_thread() as llm, app_database(pg_url, template_db) as db_url:
         env = {
-            "DATABASE_URL": db_url,
-            "DATA_DIR": str(data_dir),
-            "SECRET_KEY": "test-secret-key",
-            "DATA360_MCP_URL": offline_mcp_url,
-            "LLM_MODEL": "openai/scripted",
-            "LLM_API_BASE": llm.url,
-            "LLM_API_KEY": "test-key",
+            **api_environment(db_url, data_dir, offline_mcp_url, llm),
             **({"REDIS_URL": redis_url} if request.param == "redis" else {}),
         }
         with api_server(env) as first, api_server(env) as second:

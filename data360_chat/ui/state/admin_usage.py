@@ -12,7 +12,7 @@ import reflex as rx
 from data360_chat.admin import service as admin
 from data360_chat.admin.service import CommentItem, Kpi, ModelItem, ToolItem
 from data360_chat.auth.identity import CurrentUser
-from data360_chat.ui.state.auth import signed_in_user
+from data360_chat.ui.state.admin_access import signed_in_admin
 
 
 class AdminUsageState(rx.State):
@@ -35,15 +35,6 @@ class AdminUsageState(rx.State):
     review_about: str = ""
     review_chat_id: str = ""
 
-    async def _admin(self) -> CurrentUser | None:
-        """The signed-in admin; for anyone else the page forgets everything and shows "not found"."""
-        user = await signed_in_user(self)
-        if not admin.is_admin(user):
-            self.reset()
-            return None
-        self.allowed = True
-        return user
-
     async def _show(self, user: CurrentUser, start: str, end: str) -> None:
         try:
             view = await admin.usage(user, start, end)
@@ -61,7 +52,7 @@ class AdminUsageState(rx.State):
     @rx.event
     async def load(self) -> None:
         """`on_load`: the dashboards over the range in the address (`?start=&end=`), else the last 30 days."""
-        user = await self._admin()
+        user = await signed_in_admin(self)
         if user is not None:
             params = self.router.url.query_parameters
             await self._show(user, str(params.get("start", "")), str(params.get("end", "")))
@@ -69,14 +60,14 @@ class AdminUsageState(rx.State):
     @rx.event
     async def apply_range(self, form: dict[str, Any]) -> None:
         """Show the dashboards over the range chosen in the form."""
-        user = await self._admin()
+        user = await signed_in_admin(self)
         if user is not None:
             await self._show(user, str(form.get("start", "")), str(form.get("end", "")))
 
     @rx.event
     async def open_review(self, message_id: int) -> None:
         """Show the answer a comment is about, with its question."""
-        user = await self._admin()
+        user = await signed_in_admin(self)
         if user is None:
             return
         try:

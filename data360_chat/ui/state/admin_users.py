@@ -11,7 +11,7 @@ import reflex as rx
 from data360_chat.admin import service as admin
 from data360_chat.admin.service import AccountItem, AuditItem
 from data360_chat.auth.identity import CurrentUser
-from data360_chat.ui.state.auth import signed_in_user
+from data360_chat.ui.state.admin_access import signed_in_admin
 
 CONFIRM = {
     "disable": "Disable {email}? Their sessions and API keys end at once and they cannot sign in.",
@@ -35,15 +35,6 @@ class AdminUsersState(rx.State):
 
     _pending: tuple[str, str] | None = None  # (account id, action) waiting for a confirmation
 
-    async def _admin(self) -> CurrentUser | None:
-        """The signed-in admin; for anyone else the page forgets everything and shows "not found"."""
-        user = await signed_in_user(self)
-        if not admin.is_admin(user):
-            self.reset()
-            return None
-        self.allowed = True
-        return user
-
     async def _reload(self, user: CurrentUser) -> None:
         try:
             found = await admin.find_accounts(user, self.query, self.page)
@@ -57,14 +48,14 @@ class AdminUsersState(rx.State):
     async def load(self) -> None:
         """`on_load`: the first page of accounts and the audit log."""
         self.notice = self.error = ""
-        user = await self._admin()
+        user = await signed_in_admin(self)
         if user is not None:
             await self._reload(user)
 
     @rx.event
     async def search(self, query: str) -> None:
         """Accounts whose email or name contains the text."""
-        user = await self._admin()
+        user = await signed_in_admin(self)
         if user is not None:
             self.query, self.page = str(query)[:200], 1
             await self._reload(user)
@@ -72,7 +63,7 @@ class AdminUsersState(rx.State):
     @rx.event
     async def go_to_page(self, page: int) -> None:
         """Another page of accounts."""
-        user = await self._admin()
+        user = await signed_in_admin(self)
         if user is not None:
             try:
                 self.page = max(1, int(page))
@@ -83,7 +74,7 @@ class AdminUsersState(rx.State):
     @rx.event
     async def act(self, user_id: str, action: str) -> None:
         """Make or remove an admin or enable an account now; disabling and deleting ask first."""
-        user = await self._admin()
+        user = await signed_in_admin(self)
         if user is None:
             return
         target = next((row for row in self.accounts if row.id == str(user_id)), None)
@@ -96,7 +87,7 @@ class AdminUsersState(rx.State):
     @rx.event
     async def confirm(self) -> None:
         """Carry out the action waiting for a confirmation."""
-        user = await self._admin()
+        user = await signed_in_admin(self)
         pending, self._pending, self.pending_text = self._pending, None, ""
         if user is not None and pending is not None:
             await self._apply(user, *pending)
