@@ -91,11 +91,12 @@ def screenshot(page: Page, name: str) -> Path:
 
 @pytest.fixture
 def signed_in(chat_app: ChatApp) -> Iterator[tuple[uuid.UUID, Page]]:
-    """A new user with a page open on the chat page."""
+    """A new user on the chat page, its data loaded."""
     user_id, cookie = chat_app.user()
     context = chat_app.context(cookie)
     page = context.new_page()
     page.goto(chat_app.app.url + "/")
     expect(page.get_by_label("Your question")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("No chats yet.")).to_be_visible(timeout=TIMEOUT)  # the page has loaded its data
     yield user_id, page
     context.close()

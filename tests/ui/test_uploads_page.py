@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,12 +14,11 @@ from sqlalchemy import select
 
 from data360_chat.db.engine import Database
 from data360_chat.db.models import Upload
-from tests.ui.conftest import ChatApp, app_module_fixture, screenshot
+from tests.ui.conftest import TIMEOUT, ChatApp, app_module_fixture, screenshot
 
 chat_app = app_module_fixture(OFFLINE_MODEL_SPEED="400")
 
 FILES = Path(__file__).parent.parent / "uploads" / "files"
-TIMEOUT = 60_000
 FILE_INPUT = "#csv-upload input[type=file]"
 ANSWER = ".d360-answer:not(.d360-streaming)"
 
@@ -34,19 +32,6 @@ def uploads_of(chat_app: ChatApp, user_id: uuid.UUID) -> list[Upload]:
             return list((await session.execute(query)).scalars())
 
     return chat_app.db(read)
-
-
-@pytest.fixture
-def signed_in(chat_app: ChatApp) -> Iterator[tuple[uuid.UUID, Page]]:
-    """A new user on the chat page."""
-    user_id, cookie = chat_app.user()
-    context = chat_app.context(cookie)
-    page = context.new_page()
-    page.goto(chat_app.app.url + "/")
-    expect(page.get_by_label("Your question")).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_text("No chats yet.")).to_be_visible(timeout=TIMEOUT)  # the page has loaded its data
-    yield user_id, page
-    context.close()
 
 
 def test_an_upload_is_previewed_then_asked_about_charted_with_data360_and_cited(
