@@ -16,4 +16,4 @@ async def echo_size(request: Request) -> PlainTextResponse:
     return PlainTextResponse(str(len(await request.body())))
 
 
-app = limit_request_bodies(Starlette(routes=[Route("/", echo_size, methods=["POST", "PATCH"])]), lambda: LIMIT)
+app = limit_request_bodies(Starlette(routes=[Route("/", echo_size, methods=["POST", "PATCH"])]), lambda _path: LIMIT)
