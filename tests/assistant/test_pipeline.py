@@ -19,18 +19,9 @@ from data360_chat.repositories.charts import list_charts
 from data360_chat.repositories.messages import ChatBusy, get_message, list_messages
 from data360_chat.repositories.tool_calls import list_tool_calls
 from tests.assistant.conftest import scripted_settings
+from tests.support.data360_tools import KENYA_DATA, POPULATION
 from tests.support.scripted_llm import Cut, Hang, Pause, Reply, ScriptedLLM, Text, ToolCall, many_words
 from tests.support.wdi import rows
-
-POPULATION = "WB_WDI_SP_POP_TOTL"
-KENYA_DATA = {
-    "database_id": "WB_WDI",
-    "indicator_id": POPULATION,
-    "disaggregation_filters": {"REF_AREA": "KEN"},
-    "start_year": 2000,
-    "end_year": 2024,
-    "limit": 100,
-}
 
 
 def kenya() -> dict[int, float]:

@@ -1,4 +1,5 @@
-"""The tools of the public Data360 MCP server (data360-mcp 0.1.2), which the offline server must match by name."""
+"""The tools of the public Data360 MCP server (data360-mcp 0.1.2), which the offline server must match by name, and
+the arguments tests send them most."""
 
 DATA360_TOOLS = frozenset(
     {
@@ -13,3 +14,13 @@ DATA360_TOOLS = frozenset(
         "data360_get_supported_chart_types",
     }
 )
+
+POPULATION = "WB_WDI_SP_POP_TOTL"
+KENYA_DATA = {
+    "database_id": "WB_WDI",
+    "indicator_id": POPULATION,
+    "disaggregation_filters": {"REF_AREA": "KEN"},
+    "start_year": 2000,
+    "end_year": 2024,
+    "limit": 100,
+}

@@ -12,6 +12,7 @@ import uuid
 from data360_chat.chats.views import turn_view
 from data360_chat.db.engine import Database
 from data360_chat.repositories.conversations import load_conversation
+from tests.support.data360_tools import KENYA_DATA, POPULATION
 from tests.support.scripted_llm import Pause, Reply, Text, many_words
 from tests.support.wdi import rows
 from tests.web.conftest import HEARTBEAT_SECONDS, Api, api_fixture, events_of, read_sse, text_of
@@ -19,15 +20,6 @@ from tests.web.conftest import HEARTBEAT_SECONDS, Api, api_fixture, events_of, r
 QUESTIONS_A_MINUTE = 6
 api = api_fixture(USER_QUESTION_LIMIT=str(QUESTIONS_A_MINUTE))
 
-POPULATION = "WB_WDI_SP_POP_TOTL"
-KENYA_DATA = {
-    "database_id": "WB_WDI",
-    "indicator_id": POPULATION,
-    "disaggregation_filters": {"REF_AREA": "KEN"},
-    "start_year": 2000,
-    "end_year": 2024,
-    "limit": 100,
-}
 QUESTION = "Population of Kenya since 2000"
 
 
