@@ -97,6 +97,6 @@ def signed_in(chat_app: ChatApp) -> Iterator[tuple[uuid.UUID, Page]]:
     page = context.new_page()
     page.goto(chat_app.app.url + "/")
     expect(page.get_by_label("Your question")).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_text("No chats yet.")).to_be_visible(timeout=TIMEOUT)  # the page has loaded its data
+    expect(page.locator(".d360-main")).to_have_attribute("aria-busy", "false", timeout=TIMEOUT)  # its data loaded
     yield user_id, page
     context.close()

@@ -178,6 +178,8 @@ def chat_page() -> rx.Component:
                 flex="1",
                 min_width="0",
                 as_="main",
+                aria_busy=~rx.State.is_hydrated,  # until the page's own loading events have run
+                class_name="d360-main",
             ),
             spacing="0",
             width="100%",
