@@ -85,7 +85,7 @@ def screenshot(page: Page, name: str) -> Path:
     """Save a screenshot under test-artifacts/ui/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), animations="disabled")  # finished, not caught mid-transition
     return path
 
 

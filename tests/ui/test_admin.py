@@ -162,6 +162,8 @@ def _act(page: Page, email: str, button: str, *, confirm: bool = False) -> None:
     expect(page.locator(".d360-account-row")).to_have_count(1, timeout=TIMEOUT)
     row.get_by_role("button", name=f"{button} {email}").click()
     if confirm:
+        expect(page.get_by_role("alertdialog")).to_contain_text(email)
+        screenshot(page, f"admin-confirm-{button.lower()}")
         page.get_by_role("button", name="Confirm").click()
 
 

@@ -111,6 +111,11 @@ def test_an_answer_streams_in_then_shows_its_chart_and_tool_steps(chat_app: Chat
         answer.get_by_role("link", name="Download CSV").click()
     csv_text = Path(download.value.path()).read_text(encoding="utf-8")
     assert "India" in csv_text and len(csv_text.splitlines()) > 10
+    answer.locator(".d360-chart-table summary").first.click()
+    table = answer.locator(".d360-chart-table").first
+    expect(table.locator("th")).to_have_text(["country", "year", "value"], timeout=TIMEOUT)
+    more = re.search(r"and (\d+) more rows", table.inner_text())
+    assert table.locator("tbody tr").count() + (int(more.group(1)) if more else 0) == len(csv_text.splitlines()) - 1
     expect(answer.locator(".d360-chart-summary")).to_contain_text("India")
     expect(answer.locator(".d360-tool")).to_have_count(2)
     screenshot(page, "answer-with-chart")
@@ -237,6 +242,9 @@ def seed_chats(chat_app: ChatApp, user_id: uuid.UUID, titles: list[str], content
     return chat_app.db(seed)
 
 
+SCROLLED_SIDEWAYS = "(nav) => [nav, ...nav.querySelectorAll('*')].filter((e) => e.scrollLeft > 0).map((e) => e.tagName)"
+
+
 def test_sidebar_pages_searches_renames_and_deletes(chat_app: ChatApp, signed_in: Any) -> None:
     user_id, page = signed_in
     titles = [f"Chat number {i:02d}" for i in range(35)]
@@ -262,6 +270,14 @@ def test_sidebar_pages_searches_renames_and_deletes(chat_app: ChatApp, signed_in
     nav.get_by_role("button", name="Actions for Renamed chat").click()
     page.get_by_role("menuitem", name="Delete").click()
     expect(page.get_by_role("alertdialog")).to_contain_text("Renamed chat")
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0, timeout=TIMEOUT)
+    expect(nav.get_by_text("Renamed chat")).to_be_visible()
+    assert nav.evaluate(SCROLLED_SIDEWAYS) == []  # the focus given back to the menu button moved nothing
+    nav.get_by_role("button", name="Actions for Renamed chat").click()
+    page.get_by_role("menuitem", name="Delete").click()
+    expect(page.get_by_role("alertdialog")).to_contain_text("Renamed chat")
+    screenshot(page, "delete-chat-dialog")
     page.get_by_role("button", name="Delete").click()
     expect(page.get_by_role("alertdialog")).to_have_count(0, timeout=TIMEOUT)  # the open dialog hides the nav
     expect(nav.get_by_text("Renamed chat")).to_have_count(0, timeout=TIMEOUT)

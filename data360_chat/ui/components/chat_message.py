@@ -6,6 +6,7 @@ import reflex as rx
 from plotly.graph_objects import Figure
 
 from data360_chat.chats.views import ChartView, MessageView, NumberView, ToolView
+from data360_chat.ui.components.data_table import data_table
 from data360_chat.ui.components.lazy_mount import lazy
 from data360_chat.ui.components.safe_markdown import markdown
 from data360_chat.ui.components.source_chip import source_chip
@@ -66,14 +67,7 @@ def chart_table(chart: ChartView) -> rx.Component:
 def table_of(chart: ChartView) -> rx.Component:
     """The first rows of the chart's data."""
     return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(rx.foreach(chart.columns, lambda c: rx.table.column_header_cell(c)))),
-            rx.table.body(
-                rx.foreach(chart.rows, lambda row: rx.table.row(rx.foreach(row, lambda c: rx.table.cell(c))))
-            ),
-            size="1",
-            variant="surface",
-        ),
+        data_table(chart.columns, chart.rows),
         rx.cond(
             chart.more_rows > 0,
             rx.text(f"… and {chart.more_rows} more rows in the CSV.", size="1", color_scheme="gray"),

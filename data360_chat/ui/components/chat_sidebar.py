@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from data360_chat.chats.views import ChatItem
+from data360_chat.ui.components.confirm_dialog import confirm_dialog
 from data360_chat.ui.state.auth import AuthState
 from data360_chat.ui.state.chat import ChatState
 from data360_chat.ui.state.chat_actions import ChatActions
@@ -106,24 +107,14 @@ def rename_dialog() -> rx.Component:
 
 def delete_dialog() -> rx.Component:
     """Confirm before deleting a chat."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete this chat?"),
-            rx.alert_dialog.description(
-                rx.text('"', SidebarState.deleting_title, '" and everything in it will be deleted for good.')
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Cancel", variant="soft", color_scheme="gray", on_click=SidebarState.cancel_delete)
-                ),
-                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=ChatActions.delete)),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-            max_width="420px",
-        ),
-        open=SidebarState.deleting_id != "",
+    return confirm_dialog(
+        title="Delete this chat?",
+        description=rx.text('"', SidebarState.deleting_title, '" and everything in it will be deleted for good.'),
+        action="Delete",
+        is_open=SidebarState.deleting_id != "",
+        on_confirm=ChatActions.delete,
+        on_cancel=SidebarState.cancel_delete,
+        max_width="420px",
     )
 
 

@@ -11,6 +11,7 @@ from reflex.vars import ArrayVar, ObjectVar
 
 from data360_chat.chats.uploads import ColumnView, UploadView
 from data360_chat.settings import get_settings
+from data360_chat.ui.components.data_table import data_table
 from data360_chat.ui.state.uploads import UPLOAD_ID, UploadState
 
 ROLE_COLORS = {"country": "blue", "year": "violet", "value": "green", "series": "amber"}
@@ -103,14 +104,7 @@ def upload_chip(upload: UploadView) -> rx.Component:
 def preview_table(upload: UploadView) -> rx.Component:
     """The first rows of the file as written."""
     return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(rx.foreach(upload.header, lambda name: rx.table.column_header_cell(name)))),
-            rx.table.body(
-                rx.foreach(upload.rows, lambda row: rx.table.row(rx.foreach(row, lambda cell: rx.table.cell(cell))))
-            ),
-            size="1",
-            variant="surface",
-        ),
+        data_table(upload.header, upload.rows),
         overflow_x="auto",
         width="100%",
     )

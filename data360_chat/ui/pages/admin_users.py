@@ -6,6 +6,7 @@ import reflex as rx
 
 from data360_chat.admin.service import AccountItem, AuditItem
 from data360_chat.ui.components.admin_frame import admin_page, notices, panel
+from data360_chat.ui.components.confirm_dialog import confirm_dialog
 from data360_chat.ui.state.admin_users import AdminUsersState
 
 WIDE_ONLY = rx.breakpoints(initial="none", md="table-cell")
@@ -77,24 +78,16 @@ def audit_row(entry: AuditItem) -> rx.Component:
     )
 
 
-def confirm_dialog() -> rx.Component:
+def account_change_dialog() -> rx.Component:
     """Ask before disabling or deleting an account."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Are you sure?"),
-            rx.alert_dialog.description(AdminUsersState.pending_text),
-            rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Cancel", variant="soft", color_scheme="gray", on_click=AdminUsersState.cancel)
-                ),
-                rx.alert_dialog.action(rx.button("Confirm", color_scheme="red", on_click=AdminUsersState.confirm)),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-            max_width="460px",
-        ),
-        open=AdminUsersState.pending_text != "",
+    return confirm_dialog(
+        title="Are you sure?",
+        description=AdminUsersState.pending_text,
+        action="Confirm",
+        is_open=AdminUsersState.pending_text != "",
+        on_confirm=AdminUsersState.confirm,
+        on_cancel=AdminUsersState.cancel,
+        max_width="460px",
     )
 
 
@@ -188,5 +181,5 @@ def admin_users_page() -> rx.Component:
                 rx.text("No admin actions yet.", size="2", color_scheme="gray"),
             ),
         ),
-        confirm_dialog(),
+        account_change_dialog(),
     )
