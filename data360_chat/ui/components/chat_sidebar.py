@@ -146,7 +146,7 @@ def sidebar_content() -> rx.Component:
                         rx.cond(SidebarState.query, "No chats match.", "No chats yet."),
                         size="2",
                         color_scheme="gray",
-                        padding="0.5em",
+                        padding_y="0.5em",
                     ),
                 ),
                 rx.cond(
