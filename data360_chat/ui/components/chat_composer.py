@@ -42,7 +42,9 @@ def send_or_stop() -> rx.Component:
             on_click=ChatActions.stop,
             size="3",
         ),
-        rx.icon_button(rx.icon("arrow-up", size=18), type="submit", aria_label="Send", size="3"),
+        rx.icon_button(
+            rx.icon("arrow-up", size=18), type="submit", aria_label="Send", size="3", disabled=~rx.State.is_hydrated
+        ),
     )
 
 
@@ -66,6 +68,7 @@ def composer() -> rx.Component:
                     width="100%",
                     max_height="40vh",
                     id="question",
+                    read_only=~rx.State.is_hydrated,  # typed into once the chat has loaded, so nothing is replaced
                     custom_attrs={"data-max-chars": str(get_settings().max_message_chars)},
                 ),
                 rx.el.input(type="hidden", name="attempt", id="question-attempt", default_value=""),

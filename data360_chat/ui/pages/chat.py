@@ -58,6 +58,7 @@ def starters() -> rx.Component:
                     variant="surface",
                     color_scheme="gray",
                     on_click=ChatActions.ask(question),
+                    disabled=~rx.State.is_hydrated,
                     class_name="d360-starter",
                 )
                 for question in STARTERS
