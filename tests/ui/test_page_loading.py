@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 from playwright.sync_api import Page, WebSocketRoute, expect
 
@@ -42,7 +41,7 @@ class HeldEvents:
         self.held.clear()
 
 
-def test_nothing_can_be_sent_before_the_chat_has_loaded(chat_app: ChatApp, signed_in: tuple[uuid.UUID, Any]) -> None:
+def test_nothing_can_be_sent_before_the_chat_has_loaded(chat_app: ChatApp, signed_in: tuple[uuid.UUID, Page]) -> None:
     _, page = signed_in
     events = HeldEvents(page)
     page.reload()

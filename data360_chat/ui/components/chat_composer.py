@@ -9,6 +9,7 @@ from data360_chat.ui.components.callouts import dismissable
 from data360_chat.ui.components.uploads import upload_button, upload_tray
 from data360_chat.ui.state.chat import ChatState
 from data360_chat.ui.state.chat_actions import ChatActions
+from data360_chat.ui.state.loading import PAGE_LOADING
 from data360_chat.ui.state.stream import StreamState
 
 
@@ -42,9 +43,7 @@ def send_or_stop() -> rx.Component:
             on_click=ChatActions.stop,
             size="3",
         ),
-        rx.icon_button(
-            rx.icon("arrow-up", size=18), type="submit", aria_label="Send", size="3", disabled=~rx.State.is_hydrated
-        ),
+        rx.icon_button(rx.icon("arrow-up", size=18), type="submit", aria_label="Send", size="3", disabled=PAGE_LOADING),
     )
 
 
@@ -68,7 +67,7 @@ def composer() -> rx.Component:
                     width="100%",
                     max_height="40vh",
                     id="question",
-                    read_only=~rx.State.is_hydrated,  # typed into once the chat has loaded, so nothing is replaced
+                    read_only=PAGE_LOADING,
                     custom_attrs={"data-max-chars": str(get_settings().max_message_chars)},
                 ),
                 rx.el.input(type="hidden", name="attempt", id="question-attempt", default_value=""),

@@ -114,7 +114,6 @@ def delete_dialog() -> rx.Component:
         is_open=SidebarState.deleting_id != "",
         on_confirm=ChatActions.delete,
         on_cancel=SidebarState.cancel_delete,
-        max_width="420px",
     )
 
 

@@ -14,7 +14,6 @@ def confirm_dialog(
     is_open: rx.Var[bool],
     on_confirm: EventHandler,
     on_cancel: EventHandler,
-    max_width: str = "440px",
 ) -> rx.Component:
     """Open while `is_open`; the red `action` button runs `on_confirm`, Cancel runs `on_cancel`."""
     return rx.alert_dialog.root(
@@ -28,7 +27,7 @@ def confirm_dialog(
                 spacing="3",
                 margin_top="1em",
             ),
-            max_width=max_width,
+            max_width="440px",
         ),
         open=is_open,
     )

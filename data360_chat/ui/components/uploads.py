@@ -12,6 +12,7 @@ from reflex.vars import ArrayVar, ObjectVar
 from data360_chat.chats.uploads import ColumnView, UploadView
 from data360_chat.settings import get_settings
 from data360_chat.ui.components.data_table import data_table
+from data360_chat.ui.state.loading import PAGE_LOADING
 from data360_chat.ui.state.uploads import UPLOAD_ID, UploadState
 
 ROLE_COLORS = {"country": "blue", "year": "violet", "value": "green", "series": "amber"}
@@ -44,7 +45,7 @@ def upload_button() -> rx.Component:
                 color_scheme="gray",
                 size="3",
                 aria_label="Upload a CSV file",
-                disabled=~rx.State.is_hydrated,
+                disabled=PAGE_LOADING,
             ),
             content=f"Upload your own data: a CSV file up to {settings.upload_max_bytes / (1024 * 1024):g} MB",
         ),
@@ -52,7 +53,7 @@ def upload_button() -> rx.Component:
         accept={"text/csv": extensions},
         max_size=settings.upload_max_bytes,
         multiple=False,
-        disabled=~rx.State.is_hydrated,
+        disabled=PAGE_LOADING,
         on_drop=UploadState.receive(rx.upload_files(upload_id=UPLOAD_ID)),
         on_drop_rejected=_rejected,
         class_name="d360-upload",

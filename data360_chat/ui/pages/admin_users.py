@@ -87,7 +87,6 @@ def account_change_dialog() -> rx.Component:
         is_open=AdminUsersState.pending_text != "",
         on_confirm=AdminUsersState.confirm,
         on_cancel=AdminUsersState.cancel,
-        max_width="460px",
     )
 
 

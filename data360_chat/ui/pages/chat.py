@@ -12,6 +12,7 @@ from data360_chat.ui.components.chat_stream import streaming_answer
 from data360_chat.ui.components.lazy_mount import lazy
 from data360_chat.ui.state.chat import STARTERS, ChatState, HistoryState
 from data360_chat.ui.state.chat_actions import ChatActions
+from data360_chat.ui.state.loading import PAGE_LOADING
 from data360_chat.ui.state.stream import StreamState
 
 CONTENT_WIDTH = "820px"
@@ -58,7 +59,7 @@ def starters() -> rx.Component:
                     variant="surface",
                     color_scheme="gray",
                     on_click=ChatActions.ask(question),
-                    disabled=~rx.State.is_hydrated,
+                    disabled=PAGE_LOADING,
                     class_name="d360-starter",
                 )
                 for question in STARTERS
@@ -179,7 +180,7 @@ def chat_page() -> rx.Component:
                 flex="1",
                 min_width="0",
                 as_="main",
-                aria_busy=~rx.State.is_hydrated,  # until the page's own loading events have run
+                aria_busy=PAGE_LOADING,
                 class_name="d360-main",
             ),
             spacing="0",
